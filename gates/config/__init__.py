@@ -1,0 +1,1 @@
+"""Configuration: the YAML file, its JSON Schema, action inputs and typed settings."""

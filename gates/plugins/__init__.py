@@ -1,0 +1,1 @@
+"""The eight gates: one module each, registered in :mod:`gates.plugins.registry`."""

@@ -1,0 +1,98 @@
+"""The one subprocess wrapper every engine call goes through.
+
+Never ``shell=True`` for our own calls; a missing executable, a timeout or an unexpected
+exit status becomes a :class:`~gates.errors.ToolError` carrying the tail of stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from gates.errors import ToolError
+
+_STDERR_TAIL = 4000
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a finished process produced."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+
+def python_tool(module: str) -> list[str]:
+    """Command prefix that runs ``python -m module`` with the interpreter running us."""
+    return [sys.executable, "-m", module]
+
+
+def find_executable(name: str) -> str | None:
+    """The executable ``name`` on PATH or beside our interpreter (venv ``bin/``)."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
+
+
+def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None, ok_codes: Iterable[int] = (0,),
+        input_text: str | None = None, tool: str | None = None) -> Completed:
+    """Run ``args`` to completion and return its output.
+
+    Raises :class:`ToolError` when the program is missing, exceeds ``timeout`` seconds (the
+    whole process group is killed), or exits with a code outside ``ok_codes``.
+    """
+    argv = [str(a) for a in args]
+    name = tool or Path(argv[0]).name
+    full_env = None if env is None else {**os.environ, **env}
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+            argv, cwd=cwd, env=full_env, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise ToolError(f"{name} is not installed (could not execute {argv[0]!r})", tool=name) from None
+    except PermissionError as exc:
+        raise ToolError(f"{name} cannot be executed: {exc}", tool=name) from None
+    try:
+        stdout, stderr = proc.communicate(input=input_text, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        stdout, stderr = proc.communicate()
+        raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped", tool=name,
+                        stderr=_tail(stderr)) from None
+    except BaseException:
+        _kill_group(proc)
+        proc.communicate()
+        raise
+    result = Completed(tuple(argv), proc.returncode, stdout, stderr, time.monotonic() - started)
+    if proc.returncode not in set(ok_codes):
+        detail = _tail(stderr).strip() or _tail(stdout).strip()
+        raise ToolError(f"{name} exited with status {proc.returncode}" + (f": {detail}" if detail else ""),
+                        tool=name, stderr=_tail(stderr))
+    return result
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill the process and everything it started."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
+def _tail(text: str) -> str:
+    return text[-_STDERR_TAIL:] if text else ""

@@ -1,0 +1,1 @@
+"""pytest plugin shipped with secure-ai-gates (fixtures for model security tests)."""
