@@ -32,6 +32,7 @@ class GateContext:
     github: GitHubEnv
     endpoint: EndpointSettings | None = None
     explicit: bool = False  # the user asked for this gate by name
+    update_baseline: bool = False  # --update-baseline: write new baselines (default branch only)
     shard: Shard | None = None
     deadline: float = float("inf")  # time.monotonic() value after which the runner gives up
     cancelled: threading.Event = field(default_factory=threading.Event)
