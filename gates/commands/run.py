@@ -1,0 +1,137 @@
+"""``secure-ai-gates run``: resolve settings, run the gates, write every report, exit.
+
+Precedence: built-in defaults < config file < action inputs (``INPUT_*``) < flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from gates.errors import ExitCode, GatesError, ToolError, UsageError
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add the ``run`` parser."""
+    parser = sub.add_parser("run", help="run the gates and write the reports",
+                            description="Run the selected gates and write report.json, results.sarif, summary.md.")
+    parser.add_argument("--config", metavar="FILE", help="config file (default .github/secure-ai-gates.yml if present)")
+    parser.add_argument("--workspace", metavar="DIR", help="repository root (default $GITHUB_WORKSPACE or .)")
+    parser.add_argument("--gates", metavar="NAME,NAME", help="run exactly these gates; each one must then run")
+    parser.add_argument("--report-dir", metavar="DIR", help="where reports go (default secure-ai-gates-report/)")
+    parser.add_argument("--endpoint", metavar="URL", help="URL of the model endpoint under test")
+    parser.add_argument("--fail-on", metavar="SEVERITY", help="lowest severity that fails a gate, for all gates")
+    parser.add_argument("--shard", metavar="I/N", help="run part I of N of the expensive work (see merge)")
+    parser.add_argument("--update-baseline", action="store_true", default=None,
+                        help="write new baselines (performance) on the default branch")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the gates; 0 passed, 1 a gate failed, 3 a gate could not decide."""
+    from gates.config.inputs import ActionInputs
+    from gates.config.run_config import (DEFAULT_REPORT_DIR, Overrides, load_config, parse_gate_list,
+                                         plan_gates, resolve_config_path)
+    from gates.config.settings import EndpointSettings, GitHubEnv, Shard
+    from gates.files import prepare_report_dir
+    from gates.ghactions import mask
+    from gates.model import Severity, Status
+    from gates.plugins.registry import gate_names
+    from gates.reporters import ReportEnv, default_reporters
+    from gates.runner import RunRequest, run_gates
+
+    environ = os.environ
+    inputs = ActionInputs.from_environ(environ)
+    workspace = Path(args.workspace or inputs.workspace or environ.get("GITHUB_WORKSPACE") or ".").resolve()
+    if not workspace.is_dir():
+        raise UsageError(f"workspace {workspace} is not a directory")
+    config = load_config(resolve_config_path(args.config or inputs.config, workspace))
+
+    gates_text = args.gates or inputs.gates
+    fail_on_text = args.fail_on or inputs.fail_on
+    try:
+        fail_on = Severity.parse(fail_on_text) if fail_on_text else None
+    except ValueError as exc:
+        raise UsageError(f"--fail-on: {exc}") from None
+    shard_text = args.shard or inputs.shard
+    overrides = Overrides(
+        gates=parse_gate_list(gates_text, gate_names()) if gates_text else None,
+        endpoint_url=args.endpoint or inputs.endpoint,
+        fail_on=fail_on,
+        report_dir=args.report_dir or inputs.report_dir,
+        shard=Shard.parse(shard_text) if shard_text else None,
+        update_baseline=bool(args.update_baseline) or inputs.update_baseline,
+    )
+    endpoint = config.endpoint
+    if overrides.endpoint_url:
+        endpoint = (dataclasses.replace(endpoint, url=overrides.endpoint_url) if endpoint
+                    else EndpointSettings(url=overrides.endpoint_url))
+    token = inputs.github_token or environ.get("GITHUB_TOKEN") or None
+    github = GitHubEnv.from_environ(environ, token=token)
+    if github.actions:
+        for secret in (token, endpoint.api_key if endpoint else None):
+            if secret:
+                mask(secret)
+    report_dir = Path(overrides.report_dir or config.report_dir or DEFAULT_REPORT_DIR)
+    report_dir = prepare_report_dir(report_dir if report_dir.is_absolute() else workspace / report_dir)
+
+    request = RunRequest(workspace=workspace, report_dir=report_dir, config=config,
+                         plan=plan_gates(config, overrides, gate_names()), github=github, endpoint=endpoint,
+                         fail_on=overrides.fail_on, shard=overrides.shard,
+                         update_baseline=overrides.update_baseline,
+                         heartbeat_s=float(environ.get("SECURE_AI_GATES_HEARTBEAT", "30")))
+    printer = _GatePrinter(github.actions)
+    printer.start(request)
+    result = run_gates(request, on_done=printer.done, on_progress=printer.progress)
+
+    env = ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_name or "secure-ai-gates")
+    failures = []
+    for reporter in default_reporters():
+        if not reporter.active(env):
+            continue
+        try:
+            reporter.write(result, env)
+        except (OSError, GatesError) as exc:
+            failures.append(f"{reporter.name} report: {exc}")
+    if failures:
+        raise ToolError("; ".join(failures))
+    if result.status is Status.PASSED:
+        return int(ExitCode.OK)
+    return int(ExitCode.FAILED if result.status is Status.FAILED else ExitCode.UNDECIDED)
+
+
+class _GatePrinter:
+    """Console progress: a line when gates start, a (foldable in Actions) group per finished gate."""
+
+    def __init__(self, actions: bool) -> None:
+        self.actions = actions
+
+    def start(self, request: "object") -> None:
+        plan = getattr(request, "plan")
+        names = [p.name for p in plan if p.run]
+        print(f"secure-ai-gates: running {len(names)} gate(s): {', '.join(names) or 'none'}", flush=True)
+
+    def progress(self, line: str) -> None:
+        print(f"secure-ai-gates: {line}", flush=True)
+
+    def done(self, result: "object", logs: list[str]) -> None:
+        from gates.model import GateResult
+
+        assert isinstance(result, GateResult)
+        head = f"{result.name}: {result.status.value} in {result.duration_s:.1f}s: {result.summary}"
+        if self.actions:
+            from gates.ghactions import escape_data
+
+            print(f"::group::{escape_data(head)}", flush=True)
+            for line in logs:
+                print(line, flush=True)
+            print("::endgroup::", flush=True)
+        else:
+            print(f"--- {head}", flush=True)
+            if result.status.blocks:
+                for line in logs[-20:]:
+                    print(f"    {line}", flush=True)
+        sys.stdout.flush()

@@ -1,0 +1,47 @@
+"""Turn a gate's outcome into its final result: waivers, thresholds, and failing closed.
+
+This is the only place a status is decided, so every gate gets the same rules:
+- an ``Errored`` outcome is ``error``;
+- ``Skipped`` is ``skipped``, unless the user asked for the gate by name: then ``failed``;
+- ``Checked`` with nothing checked is ``failed`` (a gate that looked at nothing never passes);
+- otherwise ``failed`` when an unsuppressed finding reaches the threshold, else ``passed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+from gates.config.waivers import Waiver, apply_waivers
+from gates.model import Checked, Errored, GateResult, Outcome, Severity, Skipped, Status
+
+
+def decide(*, name: str, title: str, tool: str, outcome: Outcome, explicit: bool, fail_on: Severity,
+           waivers: Sequence[Waiver], duration_s: float, today: dt.date) -> GateResult:
+    """The decided :class:`GateResult` for one gate's outcome."""
+    common = dict(name=name, title=title, tool=tool, duration_s=round(duration_s, 3), fail_on=fail_on)
+    if isinstance(outcome, Skipped):
+        if explicit:
+            return GateResult(status=Status.FAILED, summary=f"requested but could not run: {outcome.reason}",
+                              notes=("this gate was requested by name, so not running it fails the run",),
+                              **common)
+        return GateResult(status=Status.SKIPPED, summary=outcome.reason, **common)
+    applied = apply_waivers(name, outcome.findings, waivers, today)
+    if isinstance(outcome, Errored):
+        return GateResult(status=Status.ERROR, summary=outcome.reason, details=outcome.details,
+                          findings=applied.findings, metrics=dict(outcome.metrics), notes=applied.notes, **common)
+    assert isinstance(outcome, Checked)
+    result = GateResult(status=Status.PASSED, summary=outcome.summary, details=outcome.details,
+                        findings=applied.findings, metrics={"checked": outcome.checked, **outcome.metrics},
+                        tool_versions=dict(outcome.tool_versions), notes=applied.notes, **common)
+    if outcome.checked <= 0:
+        return _with(result, Status.FAILED, f"checked nothing: {outcome.summary}")
+    if result.blocking:
+        return _with(result, Status.FAILED, outcome.summary)
+    return result
+
+
+def _with(result: GateResult, status: Status, summary: str) -> GateResult:
+    from dataclasses import replace
+
+    return replace(result, status=status, summary=summary)
