@@ -1,13 +1,129 @@
-"""Gate ``adversarial``: Attack success rate under policy (NVIDIA garak)."""
+"""Gate ``adversarial``: attack success rate under policy (NVIDIA garak against the endpoint)."""
 
 from __future__ import annotations
 
-from gates.plugins.base import UnavailableGate
+from pathlib import Path
+from typing import Any
+
+from gates.errors import GateError, GatesError
+from gates.garak import engine
+from gates.garak.assess import assess, findings
+from gates.garak.policy import Policy
+from gates.garak.report import read_report
+from gates.garak.summary import examples, pct, table
+from gates.garak.target import write_generator_file
+from gates.model import Checked, Errored, Outcome, Severity, Skipped
+from gates.plugins.base import Gate, GateContext
+
+DEFAULT_PROBES = ("promptinject.HijackHateHumans", "dan.Dan_11_0", "encoding.InjectBase64")
+_LIST_TIMEOUT_S = 120.0
 
 
-class AdversarialGate(UnavailableGate):
+def _run_settings(ctx: GateContext, probes: tuple[str, ...]) -> engine.RunSettings:
+    endpoint = ctx.endpoint
+    default_parallel = endpoint.concurrency if endpoint is not None else 1
+    return engine.RunSettings(
+        probes=probes,
+        generations=int(ctx.option("generations", 1)),
+        parallel=int(ctx.option("parallel", default_parallel)),
+        prompt_cap=int(ctx.option("prompt-cap", 20)),
+        seed=ctx.option("seed", 0),
+    )
+
+
+def _policy(ctx: GateContext) -> Policy:
+    return Policy.from_options(float(ctx.option("max-asr", 0.0)), ctx.option("policy", []) or [],
+                               str(ctx.option("judge", "upper-bound")), float(ctx.option("confidence", 0.95)))
+
+
+def _preflight(ctx: GateContext) -> None:
+    """One request through the shared endpoint client: unreachable or garbage ends in error now."""
+    from gates.endpoint import EndpointClient  # noqa: PLC0415 - shared client, imported when needed
+
+    assert ctx.endpoint is not None
+    try:
+        EndpointClient(ctx.endpoint).send("Hello")
+    except GatesError as exc:
+        raise GateError(f"the endpoint {ctx.endpoint.url} did not answer a test request: {exc}") from None
+
+
+class AdversarialGate(Gate):
     """Attack success rate under policy (NVIDIA garak)."""
 
     name = "adversarial"
     title = "Adversarial testing"
     tool = "garak"
+    default_fail_on = Severity.LOW
+    default_timeout_s = 1800.0
+
+    def run(self, ctx: GateContext) -> Outcome:
+        """Run garak's probes against the endpoint and judge each probe/detector on its ASR."""
+        if ctx.endpoint is None:
+            return Skipped("no endpoint configured (set endpoint.url or --endpoint)")
+        version = engine.garak_version()
+        probes = tuple(ctx.option("probes", DEFAULT_PROBES))
+        settings = _run_settings(ctx, probes)
+        work = Path(ctx.work_dir)
+        home = work / "home"
+        catalogue = engine.list_probes(home, ctx.remaining(_LIST_TIMEOUT_S))
+        unknown = engine.unknown_probes(catalogue, probes)
+        if unknown:
+            return Errored(f"garak {version} has no probe named {', '.join(unknown)} "
+                           "(adversarial.probes; list them with `python -m garak --list_probes`)")
+        _preflight(ctx)
+        generator = write_generator_file(ctx.endpoint, work)
+        ctx.log(f"garak {version}: {', '.join(probes)} (generations {settings.generations}, "
+                f"parallel {settings.parallel}, at most {settings.prompt_cap} prompts per probe)")
+        done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home)
+        report_path, hitlog_path = engine.report_paths(work)
+        if not report_path.is_file():
+            tail = (done.stderr or done.stdout).strip()[-1500:]
+            return Errored(f"garak (exit {done.returncode}) wrote no report", details=f"```\n{tail}\n```")
+        report = read_report(report_path, hitlog_path)
+        result = assess(report, probes, _policy(ctx))
+        if done.returncode != 0 or not report.completed:
+            tail = (done.stderr or done.stdout).strip()[-1500:]
+            return Errored(f"garak stopped before completing its run (exit {done.returncode}); "
+                           f"{len(result.verdicts)} probe/detector pairs were evaluated",
+                           details=f"```\n{tail}\n```\n\n" + table(result.verdicts))
+        self._check_error_budget(ctx, report)
+        secrets = [s for s in (ctx.endpoint.api_key,) if s]
+        found = findings(result)
+        details = "\n\n".join(part for part in (
+            f"garak {version}, probes: {', '.join(f'`{p}`' for p in probes)}; generations {settings.generations}, "
+            f"at most {settings.prompt_cap} prompts per probe; judged on the "
+            f"{_policy(ctx).judge.value} of the ASR.",
+            table(result.verdicts),
+            ("**Not evaluated:** " + ", ".join(f"`{p}`" for p in result.not_evaluated)) if result.not_evaluated else "",
+            examples([h for h in report.hits if any(v.record.probe == h.probe and v.record.detector == h.detector
+                                                     for v in result.violations)],
+                     int(ctx.option("example-hits", 2)), secrets),
+        ) if part)
+        worst = max((v.record.asr for v in result.verdicts), default=0.0)
+        summary = (f"{len(result.violations)} of {len(result.verdicts)} probe/detector pairs over policy; "
+                   f"highest ASR {pct(worst)}")
+        if result.not_evaluated:
+            summary += f"; {len(result.not_evaluated)} probe(s) not evaluated"
+        return Checked(findings=found, checked=len(result.verdicts), summary=summary, details=details,
+                       metrics=self._metrics(result, worst), tool_versions={"garak": version})
+
+    @staticmethod
+    def _check_error_budget(ctx: GateContext, report: Any) -> None:
+        """Too many outputs garak could not obtain means the endpoint failed: error, not a pass."""
+        assert ctx.endpoint is not None
+        processed = sum(e.total + e.nones for e in report.evals)
+        nones = sum(e.nones for e in report.evals)
+        if processed and nones / processed > ctx.endpoint.error_budget:
+            raise GateError(f"garak got no usable reply for {nones} of {processed} outputs, over the endpoint "
+                            f"error budget of {pct(ctx.endpoint.error_budget)}; check the endpoint and the garak log")
+
+    @staticmethod
+    def _metrics(result: Any, worst: float) -> dict[str, Any]:
+        return {
+            "pairs": len(result.verdicts),
+            "pairs_over_policy": len(result.violations),
+            "outputs_evaluated": sum(v.record.total for v in result.verdicts),
+            "attacks_succeeded": sum(v.record.fails for v in result.verdicts),
+            "max_asr": round(worst, 4),
+            "not_evaluated": list(result.not_evaluated),
+        }

@@ -1,0 +1,145 @@
+"""Run garak as a subprocess (through :mod:`gates.proc`) with everything under a scratch dir.
+
+garak writes its log, cache and configuration under the XDG directories; we point them into
+the gate's work dir so nothing lands in the user's home, and set the Hugging Face / NLTK
+variables that keep plugins offline. Reports go to ``<work>/reports/<prefix>.report.jsonl``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from gates import proc
+from gates.errors import GateError
+
+INSTALL_HINT = "pip install 'secure-ai-gates[adversarial]'"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PROBE_LINE = re.compile(r"^probes:\s+([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)(.*)$")
+_PREFIX = "garak"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How to run garak for one gate run."""
+
+    probes: tuple[str, ...]
+    generations: int = 1
+    parallel: int = 1  # parallel attempts (prompts in flight); parallel requests when generations > 1
+    prompt_cap: int = 20  # garak's soft_probe_prompt_cap: prompts per probe at most
+    seed: int | None = 0
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Probe names the installed garak knows: classes, modules, and which classes are active."""
+
+    classes: frozenset[str]
+    active: frozenset[str]
+
+    def knows(self, name: str) -> bool:
+        """True for a known ``module`` or ``module.Class``."""
+        return name in self.classes or any(c.startswith(name + ".") for c in self.classes)
+
+
+def garak_version() -> str:
+    """The installed garak version; GateError with the install hint when it is missing."""
+    try:
+        importlib.import_module("garak")
+    except ImportError:
+        raise GateError(f"garak is not installed in this environment: {INSTALL_HINT}") from None
+    try:
+        return importlib.metadata.version("garak")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def environment(home: Path) -> dict[str, str]:
+    """Variables that keep garak's files under ``home`` and its plugins offline."""
+    return {
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "HF_HOME": str(home / "hf"),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "NLTK_DATA": str(home / "nltk"),
+        "TQDM_DISABLE": "1",
+        "NO_COLOR": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+def list_probes(home: Path, timeout: float) -> Catalogue:
+    """Ask the installed garak for its probes (``--list_probes``)."""
+    done = proc.run([*proc.python_tool("garak"), "--list_probes"], timeout=timeout, env=environment(home),
+                    tool="garak")
+    classes: set[str] = set()
+    active: set[str] = set()
+    for raw in done.stdout.splitlines():
+        match = _PROBE_LINE.match(_ANSI.sub("", raw).strip())
+        if not match or "." not in match.group(1):
+            continue
+        classes.add(match.group(1))
+        if "💤" not in match.group(2):
+            active.add(match.group(1))
+    if not classes:
+        raise GateError("garak --list_probes listed no probes; is the garak installation complete? "
+                        f"Reinstall with {INSTALL_HINT}")
+    return Catalogue(frozenset(classes), frozenset(active))
+
+
+def write_config(work: Path, settings: RunSettings) -> Path:
+    """garak's run configuration: report dir inside ``work``, prompt cap, seed, parallelism."""
+    config = {
+        "system": {
+            "parallel_attempts": settings.parallel if settings.parallel > 1 else False,
+            "parallel_requests": settings.parallel if settings.parallel > 1 and settings.generations > 1 else False,
+            "lite": True,
+        },
+        "run": {"generations": settings.generations, "soft_probe_prompt_cap": settings.prompt_cap,
+                "seed": settings.seed},
+        "reporting": {"report_dir": str(work / "reports")},
+    }
+    path = work / "garak-config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def command(work: Path, config: Path, generator_file: Path, settings: RunSettings) -> list[str]:
+    """The garak command line for one run."""
+    args = [*proc.python_tool("garak"), "--config", str(config), "--target_type", "rest",
+            "--generator_option_file", str(generator_file), "--spec",
+            ",".join(f"probes.{p}" for p in settings.probes), "--generations", str(settings.generations),
+            "--report_prefix", _PREFIX, "--narrow_output"]
+    if settings.parallel > 1:
+        args += ["--parallel_attempts", str(settings.parallel)]
+        if settings.generations > 1:
+            args += ["--parallel_requests", str(settings.parallel)]
+    return args
+
+
+def report_paths(work: Path) -> tuple[Path, Path]:
+    """Where garak writes the report and the hit log for our prefix."""
+    reports = work / "reports"
+    return reports / f"{_PREFIX}.report.jsonl", reports / f"{_PREFIX}.hitlog.jsonl"
+
+
+def run_garak(work: Path, generator_file: Path, settings: RunSettings, timeout: float,
+              home: Path | None = None) -> proc.Completed:
+    """Run garak; any exit status is accepted (the report is judged, not the status)."""
+    config = write_config(work, settings)
+    return proc.run(command(work, config, generator_file, settings), timeout=timeout, cwd=work,
+                    env=environment(home or work / "home"), ok_codes=range(0, 256), tool="garak")
+
+
+def unknown_probes(catalogue: Catalogue, probes: Sequence[str]) -> list[str]:
+    """The requested names the installed garak does not have."""
+    return [p for p in probes if not catalogue.knows(p)]
