@@ -57,13 +57,17 @@ class _Running:
 
 
 def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]], None] | None = None,
-              on_progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run the planned gates and return the decided results in pipeline order."""
+              on_progress: Callable[[str], None] | None = None,
+              lookup: Callable[[str], type[Gate]] = gate_class) -> RunResult:
+    """Run the planned gates and return the decided results in pipeline order.
+
+    ``lookup`` maps a gate name to its class (the registry; tests pass their own plugins).
+    """
     started = time.monotonic()
     results: dict[str, GateResult] = {}
     for planned in request.plan:
         if not planned.run:
-            cls = gate_class(planned.name)
+            cls = lookup(planned.name)
             results[planned.name] = GateResult(name=planned.name, title=cls.title, tool=cls.tool,
                                                status=Status.SKIPPED, summary=planned.reason, duration_s=0.0)
     to_run = [p for p in request.plan if p.run]
@@ -73,7 +77,7 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
     running: dict[str, _Running] = {}
     scratch = Path(tempfile.mkdtemp(prefix="secure-ai-gates-"))
     for planned in to_run:
-        running[planned.name] = _start(planned, request, scratch, slots, done)
+        running[planned.name] = _start(planned, lookup(planned.name), request, scratch, slots, done)
     last_beat = time.monotonic()
     while running:
         now = time.monotonic()
@@ -99,9 +103,8 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
                      workspace=str(request.workspace), config_source=request.config.source)
 
 
-def _start(planned: PlannedGate, request: RunRequest, scratch: Path, slots: threading.Semaphore,
+def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: Path, slots: threading.Semaphore,
            done: "queue.Queue[tuple[str, Outcome, float]]") -> _Running:
-    cls = gate_class(planned.name)
     section = request.config.gate(planned.name)
     timeout = section.timeout_s or request.config.timeout_s or cls.default_timeout_s
     item = _Running(planned.name, cls, planned.explicit, threading.Event(), [], started=time.monotonic())

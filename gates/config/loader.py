@@ -14,6 +14,17 @@ from typing import Any, Iterable, Sequence
 from gates.errors import ConfigError
 
 
+def _loader() -> Any:
+    """PyYAML's SafeLoader, but dates stay strings (``expires: 2026-12-31`` is validated by us)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    return Loader
+
+
 def load_yaml(path: Path) -> tuple[Any, Any]:
     """Return ``(data, node)`` for a YAML file; the node tree gives line numbers."""
     import yaml
@@ -27,8 +38,9 @@ def load_yaml(path: Path) -> tuple[Any, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _loader()
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -122,20 +134,20 @@ def validate(data: Any, node: Any, source: str) -> None:
 
 
 def _leaves(error: Any) -> list[Any]:
-    """For anyOf/oneOf errors, the most relevant sub-errors (those that went deepest)."""
-    if error.validator in ("anyOf", "oneOf") and error.context:
-        # Prefer the branch that is an object (our gate sections) when the value is a mapping.
-        deepest = max(len(e.absolute_path) for e in error.context)
-        candidates = [e for e in error.context if len(e.absolute_path) == deepest]
-        if isinstance(error.instance, dict):
-            mapping_branch = [e for e in candidates if e.validator != "type"]
-            candidates = mapping_branch or candidates
-        if deepest > len(error.absolute_path) or isinstance(error.instance, dict):
-            out: list[Any] = []
-            for candidate in candidates:
-                out.extend(_leaves(candidate))
-            return out
-    return [error]
+    """For anyOf/oneOf errors, the sub-errors of the branch the user evidently meant.
+
+    Branches that failed only on ``type`` (e.g. the boolean shorthand of a gate section, or
+    the number form of a duration) are dropped when another branch got further.
+    """
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        return [error]
+    relevant = [e for e in error.context if not (e.validator == "type" and len(e.relative_path) == 0)]
+    if not relevant:
+        return [error]
+    out: list[Any] = []
+    for candidate in relevant:
+        out.extend(_leaves(candidate))
+    return out
 
 
 def _describe(error: Any, node: Any, source: str, schema: dict[str, Any]) -> ConfigError:

@@ -1,0 +1,67 @@
+"""Annotations: nothing a finding says can inject a workflow command; caps per level."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gates.ghactions import command
+from gates.model import GateResult, RunResult, Severity, Status
+from gates.reporters.annotations import annotation_lines
+from tests.support.fake_gates import finding
+
+COMMAND_LINE = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:\r\n]*(,[a-z]+=[^,:\r\n]*)*)?::[^\r\n]*$")
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80) | st.sampled_from(
+    ["::error::boom", "a\n::set-output name=x::y", "x\r\n::add-mask::", "%0A::stop-commands::t", "a,b:c=d"])
+
+
+def _props(line: str) -> dict[str, str]:
+    head = line[2:].split("::", 1)[0]
+    if " " not in head:
+        return {}
+    return dict(p.split("=", 1) for p in head.split(" ", 1)[1].split(","))
+
+
+def _unescape(value: str) -> str:
+    return (value.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",")
+            .replace("%25", "%"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(message=text, title=text, path=text)
+def test_one_line_one_command_and_properties_round_trip(message: str, title: str, path: str) -> None:
+    line = command("error", message, {"file": path, "line": 3, "title": title})
+    assert "\n" not in line and "\r" not in line
+    assert COMMAND_LINE.match(line), line
+    props = _props(line)
+    assert set(props) == {"file", "line", "title"}
+    assert _unescape(props["file"]) == path and _unescape(props["title"]) == title
+    assert _unescape(line.split("::", 2)[2]) == message
+
+
+def _run(findings) -> RunResult:
+    gate = GateResult(name="code-security", title="Code", status=Status.FAILED, summary="s", duration_s=1,
+                      findings=tuple(findings), tool="bandit", fail_on=Severity.LOW)
+    return RunResult(gates=(gate,), duration_s=1, workspace=".", config_source="x")
+
+
+def test_caps_ten_per_level_and_says_how_many_more() -> None:
+    many = [finding(f"R{i}", Severity.HIGH, line=i + 1) for i in range(25)] + \
+           [finding(f"M{i}", Severity.MEDIUM, line=i) for i in range(3)] + \
+           [finding(f"L{i}", Severity.LOW, line=i) for i in range(12)]
+    lines = annotation_lines(_run(many), "r/report.json")
+    levels = [line.split(" ", 1)[0].split("::")[1] for line in lines]
+    assert levels.count("error") == 10 and levels.count("warning") == 3 and levels.count("notice") == 10
+    # 15 errors over the cap + 3 notices (one notice slot is kept for this line)
+    assert "18 more finding(s)" in lines[-1]
+    # the worst come first
+    assert lines[0].startswith("::error file=src/app.py,line=1,title=code-security%3A R0::R0 found")
+
+
+def test_hostile_file_name_cannot_add_properties() -> None:
+    f = finding("X1", Severity.HIGH, path="evil,line=1,title=x::error::pwned\n::add-mask::")
+    (line,) = annotation_lines(_run([f]), "r")
+    assert line.count("::") == 2 and "\n" not in line
+    assert _unescape(_props(line)["file"]) == f.path
