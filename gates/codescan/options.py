@@ -1,0 +1,144 @@
+"""The code-security gate's options, with defaults applied and the project's bandit config found.
+
+``ctx.options`` holds only what the user wrote (kebab-case keys, validated by the schema);
+:func:`scan_options` fills the defaults once, reads the project's ``.bandit`` INI for the
+values a command-line flag would otherwise override, and checks every path it names.
+"""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Mapping
+
+from gates.errors import GateError
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10 has bandit[toml]'s tomli
+    import tomli as tomllib  # type: ignore[no-redef]
+
+OPTION_PREFIX = "gates.code-security"
+
+# bandit's own default excludes (bandit -x replaces them, so we pass them again) and ours.
+BANDIT_DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
+EXTRA_DEFAULT_EXCLUDES = (".venv", "/venv/", "node_modules")
+
+# Security-relevant pylint messages (not style): code execution, errors hidden by broad or
+# bare handlers or swallowed by ``finally``, unchecked subprocesses, fork-unsafe preexec_fn,
+# breakpoints left in production code, and unbounded caches (memory exhaustion).
+DEFAULT_PYLINT_MESSAGES = (
+    "eval-used",
+    "exec-used",
+    "bare-except",
+    "broad-exception-caught",
+    "lost-exception",
+    "subprocess-run-check",
+    "subprocess-popen-preexec-fn",
+    "forgotten-debug-statement",
+    "method-cache-max-size-none",
+)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything the bandit and pylint runners need, defaults filled in."""
+
+    paths: tuple[str, ...]
+    exclude: tuple[str, ...]
+    severity_level: str | None
+    confidence_level: str | None
+    skip: tuple[str, ...]
+    bandit_config: Path | None
+    bandit_ini: Path | None
+    ignore_nosec: bool
+    pylint: bool
+    pylint_messages: tuple[str, ...]
+    new_findings_only: bool | None  # None: decided by the event (pull request or baseline file)
+    baseline_file: Path | None
+
+
+def scan_options(options: Mapping[str, Any], workspace: Path, extra_excludes: tuple[str, ...] = ()) -> ScanOptions:
+    """Build :class:`ScanOptions` from the gate's YAML section; a bad path is a GateError."""
+    ini_path = _optional_file(options, "bandit-ini", workspace, default=".bandit")
+    ini = _read_ini(ini_path) if ini_path else {}
+    config = _optional_file(options, "bandit-config", workspace, default=None)
+    if config is None and _has_bandit_table(workspace / "pyproject.toml"):
+        config = workspace / "pyproject.toml"
+    paths = tuple(options.get("paths") or _split(ini.get("targets")) or ["."])
+    for path in paths:
+        _check_inside(path, workspace, "paths")
+        if not (workspace / path).exists():
+            raise GateError(f"{OPTION_PREFIX}.paths: {path!r} does not exist in the workspace {workspace} "
+                            "(fix the path or remove it from the list)")
+    exclude = (*BANDIT_DEFAULT_EXCLUDES, *EXTRA_DEFAULT_EXCLUDES, *_split(ini.get("exclude")),
+               *extra_excludes, *(options.get("exclude") or ()))
+    skip = (*_split(ini.get("skips")), *(options.get("skip") or ()))
+    baseline = options.get("baseline-file")
+    if baseline is not None:
+        _check_inside(baseline, workspace, "baseline-file")
+    return ScanOptions(
+        paths=paths,
+        exclude=tuple(dict.fromkeys(exclude)),
+        severity_level=options.get("severity-level"),
+        confidence_level=options.get("confidence-level"),
+        skip=tuple(dict.fromkeys(skip)),
+        bandit_config=config,
+        bandit_ini=ini_path,
+        ignore_nosec=bool(options.get("ignore-nosec", False)),
+        pylint=bool(options.get("pylint", False)),
+        pylint_messages=tuple(options.get("pylint-messages") or DEFAULT_PYLINT_MESSAGES),
+        new_findings_only=options.get("new-findings-only"),
+        baseline_file=(workspace / baseline) if baseline is not None else None,
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    """A comma-separated INI value as a list (bandit's own format for targets/exclude/skips)."""
+    if not value:
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _check_inside(path: str, workspace: Path, key: str) -> None:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise GateError(f"{OPTION_PREFIX}.{key}: {path!r} must be a path inside the workspace, "
+                        "relative to it and without '..'")
+
+
+def _optional_file(options: Mapping[str, Any], key: str, workspace: Path, default: str | None) -> Path | None:
+    """The file named by ``key`` (which must exist), else ``default`` when that exists."""
+    value = options.get(key)
+    if value is None:
+        candidate = workspace / default if default else None
+        return candidate if candidate is not None and candidate.is_file() else None
+    _check_inside(value, workspace, key)
+    path = workspace / value
+    if not path.is_file():
+        raise GateError(f"{OPTION_PREFIX}.{key}: {value!r} is not a file in the workspace {workspace}")
+    return path
+
+
+def _read_ini(path: Path) -> dict[str, str]:
+    """The ``[bandit]`` section of a .bandit file; unreadable is a GateError (bandit would ignore it)."""
+    parser = configparser.ConfigParser()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+        return dict(parser.items("bandit"))
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise GateError(f"{path}: cannot read this bandit INI file ({exc}); it needs a [bandit] section") from None
+
+
+def _has_bandit_table(path: Path) -> bool:
+    """True when ``path`` is a TOML file with a ``[tool.bandit]`` table."""
+    if not path.is_file():
+        return False
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise GateError(f"{path}: not valid TOML ({exc}); bandit reads its [tool.bandit] table from it") from None
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "bandit" in tool

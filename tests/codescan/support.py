@@ -1,0 +1,78 @@
+"""Shared helpers of the code-security tests: the corpus, bandit's own CLI, a gate context, git."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any, Mapping
+
+from gates import proc
+from gates.config.settings import GitHubEnv
+from gates.plugins.base import GateContext
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "codescan"
+CORPUS = ASSETS / "vulnerable"
+SYNTAX_ERROR = ASSETS / "syntax_error.py.txt"
+
+
+def make_corpus(workspace: Path, *, broken: bool = False, under: str = "src") -> Path:
+    """Copy the vulnerable corpus to ``workspace/under`` (plus a file that does not parse)."""
+    target = workspace / under
+    shutil.copytree(CORPUS, target)
+    if broken:
+        shutil.copyfile(SYNTAX_ERROR, target / "broken.py")
+    return target
+
+
+def bandit_cli(root: Path, *extra: str) -> dict[str, Any]:
+    """bandit's own JSON report for ``bandit -r . -f json`` run in ``root``."""
+    done = proc.run([*proc.python_tool("bandit"), "-r", ".", "-f", "json", "-q", *extra], timeout=300, cwd=root,
+                    ok_codes=(0, 1))
+    return json.loads(done.stdout)
+
+
+def cli_triples(report: Mapping[str, Any]) -> Counter[tuple[str, str, int]]:
+    """(test_id, path, line) of every result of a bandit JSON report, as a multiset."""
+    return Counter((r["test_id"], os.path.normpath(r["filename"]).replace(os.sep, "/"), r["line_number"])
+                   for r in report["results"])
+
+
+def context(workspace: Path, options: Mapping[str, Any] | None = None, *, event: Mapping[str, Any] | None = None,
+            update_baseline: bool = False) -> GateContext:
+    """A gate context on ``workspace`` with scratch and report dirs outside it."""
+    scratch = workspace.parent / f"{workspace.name}-scratch"
+    return GateContext(name="code-security", workspace=workspace, options=dict(options or {}),
+                       report_dir=scratch / "report", work_dir=scratch / "work",
+                       github=GitHubEnv(event=dict(event or {})), update_baseline=update_baseline,
+                       log=lambda _msg: None)
+
+
+def pr_event(base_sha: str, head_sha: str = "0" * 40) -> dict[str, Any]:
+    """A minimal pull_request event payload."""
+    return {"pull_request": {"base": {"sha": base_sha}, "head": {"sha": head_sha}}}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity; return stdout."""
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return proc.run(["git", "-C", str(repo), *args], timeout=60, env=env).stdout.strip()
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit everything in ``repo`` (initialising it if needed); return the commit sha."""
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def insert_lines(path: Path, at: int, lines: list[str]) -> None:
+    """Insert ``lines`` before line ``at`` (1-based) of a text file."""
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[at - 1:at - 1] = [line + "\n" for line in lines]
+    path.write_text("".join(text), encoding="utf-8")
