@@ -41,9 +41,9 @@ def cli_triples(report: Mapping[str, Any]) -> Counter[tuple[str, str, int]]:
 
 
 def context(workspace: Path, options: Mapping[str, Any] | None = None, *, event: Mapping[str, Any] | None = None,
-            update_baseline: bool = False) -> GateContext:
-    """A gate context on ``workspace`` with scratch and report dirs outside it."""
-    scratch = workspace.parent / f"{workspace.name}-scratch"
+            update_baseline: bool = False, scratch: Path | None = None) -> GateContext:
+    """A gate context on ``workspace``; scratch and report dirs outside it (beside it by default)."""
+    scratch = scratch or workspace.parent / f"{workspace.name}-scratch"
     return GateContext(name="code-security", workspace=workspace, options=dict(options or {}),
                        report_dir=scratch / "report", work_dir=scratch / "work",
                        github=GitHubEnv(event=dict(event or {})), update_baseline=update_baseline,

@@ -1,0 +1,5 @@
+"""``python -m demo_app QUESTION``."""
+
+from demo_app.app import main
+
+raise SystemExit(main())
