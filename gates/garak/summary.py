@@ -25,7 +25,7 @@ def redact(text: str, secrets: Iterable[str] = (), limit: int = 240) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
-def _cell(text: str) -> str:
+def md_text(text: str) -> str:
     """Text safe inside a Markdown table cell: no pipes, backticks or raw HTML."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("|", "\\|").replace("`", "'"))
@@ -61,8 +61,8 @@ def examples(hits: Sequence[Hit], per_pair: int, secrets: Iterable[str] = ()) ->
         if shown.get(key, 0) >= per_pair:
             continue
         shown[key] = shown.get(key, 0) + 1
-        lines.append(f"- `{hit.probe}` / `{hit.detector}`: prompt “{_cell(redact(hit.prompt, secrets, 160))}” "
-                     f"→ reply “{_cell(redact(hit.output, secrets, 160))}”")
+        lines.append(f"- `{hit.probe}` / `{hit.detector}`: prompt “{md_text(redact(hit.prompt, secrets, 160))}” "
+                     f"→ reply “{md_text(redact(hit.output, secrets, 160))}”")
     if not lines:
         return ""
     return "**Example hits** (truncated, secrets redacted)\n\n" + "\n".join(lines)

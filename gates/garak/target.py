@@ -65,7 +65,8 @@ def generator_options(settings: EndpointSettings, system_prompt: str | None = No
             messages.append({"role": "system", "content": system_prompt})
         messages.append({"role": "user", "content": "$INPUT"})
         options["uri"] = openai_chat_url(settings.url)
-        options["req_template_json_object"] = {"model": settings.model or "default", "messages": messages}
+        body: dict[str, Any] = {"model": settings.model} if settings.model else {}
+        options["req_template_json_object"] = {**body, "messages": messages}
         options["response_json"] = True
         options["response_json_field"] = "$.choices[0].message.content"
     elif settings.kind == "rest":
