@@ -1,13 +1,42 @@
-"""Gate ``data-integrity``: Training and evaluation data are exactly what was approved."""
+"""Gate ``data-integrity``: training and evaluation data are exactly what was approved.
+
+Every file under the manifest's paths is hashed and compared with the expected hashes, which
+come from the strongest available source (a signature, the base branch, the working tree;
+see :mod:`gates.manifest.trust`). The summary names the trust level the gate ran with.
+"""
 
 from __future__ import annotations
 
-from gates.plugins.base import UnavailableGate
+from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, weakest,
+                                      workspace_path)
+from gates.manifest.signature import library_version
+from gates.model import Checked, Outcome, Severity, Skipped
+from gates.plugins.base import Gate, GateContext
+
+DEFAULT_MANIFESTS = ("data.sha256", "data.manifest.json")
 
 
-class DataIntegrityGate(UnavailableGate):
+class DataIntegrityGate(Gate):
     """Training and evaluation data are exactly what was approved."""
 
     name = "data-integrity"
     title = "Training-data integrity"
     tool = "manifest"
+    default_fail_on = Severity.LOW
+    default_timeout_s = 1800.0
+
+    def run(self, ctx: GateContext) -> Outcome:
+        """Verify the data against each configured (or default) manifest."""
+        configured = as_list(ctx.option("manifest"))
+        manifests = [workspace_path(ctx, m, "manifest") for m in configured] or exists_any(ctx, DEFAULT_MANIFESTS)
+        if not manifests and not ctx.option("signature"):
+            return Skipped("no data manifest: set data-integrity.manifest or create "
+                           f"{' / '.join(DEFAULT_MANIFESTS)} with `secure-ai-gates manifest create`")
+        results = run_checks(ctx, "DATA", manifests, scope_paths=as_list(ctx.option("paths")))
+        findings = tuple(f for r in results for f in r.findings)
+        checked = sum(r.checked for r in results)
+        level = weakest(results)
+        summary = (f"{checked} files against {len(results)} manifest(s), trust level {level.value}: "
+                   + (f"{len(findings)} finding(s)" if findings else "all files match"))
+        versions = {"model_signing": library_version()} if ctx.option("signature") else {}
+        return Checked(findings, checked, summary, details_markdown(results), metrics_for(results), versions)

@@ -1,13 +1,104 @@
-"""Gate ``model-integrity``: Model artifacts are the approved ones and carry no code."""
+"""Gate ``model-integrity``: model artifacts are the approved ones and carry no code.
+
+Two checks over the model paths (default ``models/``):
+  1. integrity: hashes from a manifest (lock) or a model_signing signature, trusted as in
+     :mod:`gates.manifest.trust`; without either, each path gets a MODEL-UNPINNED finding;
+  2. the static scanner (:mod:`gates.scanner`) over every file under the paths (formats are
+     detected by content); its findings pass through unchanged.
+"""
 
 from __future__ import annotations
 
-from gates.plugins.base import UnavailableGate
+from pathlib import Path
+
+from gates.errors import ConfigError, GateError
+from gates.fingerprint import fingerprints
+from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, weakest,
+                                      workspace_path)
+from gates.manifest.signature import library_version
+from gates.manifest.walk import collect, relative_scope
+from gates.model import Checked, Finding, Outcome, Severity, Skipped
+from gates.plugins.base import Gate, GateContext
+
+DEFAULT_PATHS = ("models",)
+DEFAULT_MANIFESTS = ("models.sha256", "models.manifest.json")
 
 
-class ModelIntegrityGate(UnavailableGate):
+class ModelIntegrityGate(Gate):
     """Model artifacts are the approved ones and carry no code."""
 
     name = "model-integrity"
     title = "Model integrity"
     tool = "model-scanner"
+    default_fail_on = Severity.LOW
+    default_timeout_s = 1800.0
+
+    def run(self, ctx: GateContext) -> Outcome:
+        """Verify hashes or signature of the model files, then scan every one of them."""
+        paths = as_list(ctx.option("paths"))
+        if not paths:
+            paths = [p for p in DEFAULT_PATHS if (ctx.workspace / p).exists()]
+            if not paths:
+                return Skipped("no model paths: set model-integrity.paths (no models/ directory here)")
+        absolute = [workspace_path(ctx, p, "paths") for p in paths]
+        for given, path in zip(paths, absolute):
+            if not path.exists():
+                raise ConfigError(f"model path {given} does not exist", key="model-integrity.paths")
+        manifests = [workspace_path(ctx, m, "manifest") for m in as_list(ctx.option("manifest"))]
+        manifests = manifests or exists_any(ctx, DEFAULT_MANIFESTS)
+        findings: list[Finding] = []
+        results = []
+        versions: dict[str, str] = {}
+        if manifests or ctx.option("signature"):
+            signed = None
+            if ctx.option("signature") and not manifests and not ctx.option("signed-path"):
+                if len(paths) != 1:
+                    raise ConfigError("with several model paths, say which one the signature covers",
+                                      key="model-integrity.signed-path")
+                root = workspace_path(ctx, ctx.option("root", "."), "root")
+                signed = relative_scope(absolute, root)[0]
+            results = run_checks(ctx, "MODEL", manifests, scope_paths=paths, signed_path=signed)
+            findings.extend(f for r in results for f in r.findings)
+            if ctx.option("signature"):
+                versions["model_signing"] = library_version()
+        else:
+            findings.extend(_unpinned(paths))
+        scanned, scan_findings, scanner_version = self._scan(ctx, absolute)
+        findings.extend(scan_findings)
+        if scanner_version:
+            versions["scanner"] = scanner_version
+        hashed = sum(r.checked for r in results)
+        level = weakest(results).value if results else "none"
+        summary = (f"{scanned} model file(s) scanned, {hashed} hashed (trust level {level}): "
+                   + (f"{len(findings)} finding(s)" if findings else "all match and none can run code"))
+        details = details_markdown(results) if results else (
+            "No manifest or signature pins these files: `secure-ai-gates manifest create` or `model_signing sign`.")
+        metrics = {**metrics_for(results), "files_scanned": scanned}
+        return Checked(tuple(findings), max(scanned, hashed), summary, details, metrics, versions)
+
+    def _scan(self, ctx: GateContext, paths: list[Path]) -> tuple[int, list[Finding], str]:
+        try:
+            from gates.scanner import ScanPolicy, scan_paths
+        except ImportError as exc:
+            raise GateError(f"the model scanner is not available ({exc})") from None
+        scope = relative_scope(paths, ctx.workspace)
+        tree = collect(scope, ctx.workspace)
+        files = ctx.select_shard([f.path for f in tree.files], key=lambda p: ctx.relative(p))
+        policy_kwargs = {"extra_allowed": frozenset(as_list(ctx.option("allow-globals")))}
+        if ctx.option("unknown-global-severity"):
+            policy_kwargs["unknown_global_severity"] = Severity.parse(ctx.option("unknown-global-severity"))
+        ctx.log(f"{self.name}: scanning {len(files)} file(s) statically")
+        report = scan_paths(files, root=ctx.workspace, policy=ScanPolicy(**policy_kwargs))
+        import gates.scanner as scanner
+
+        return report.files_scanned, list(report.findings), str(getattr(scanner, "__version__", ""))
+
+
+def _unpinned(paths: list[str]) -> list[Finding]:
+    rule = "MODEL-UNPINNED"
+    prints = fingerprints([(rule, p, "unpinned") for p in paths])
+    return [Finding(rule_id=rule, severity=Severity.HIGH, fingerprint=fp, path=p, title="Model files not pinned",
+                    message=f"{p}: no manifest or signature says which model files are approved; create one with "
+                            "`secure-ai-gates manifest create` (option manifest) or sign with model_signing "
+                            "(options signature, public-key)", tool="manifest")
+            for p, fp in zip(paths, prints)]

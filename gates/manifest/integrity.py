@@ -1,0 +1,125 @@
+"""The integrity check shared by the data-integrity and model-integrity gates.
+
+Reads the trust options of a gate section, resolves each manifest's expected hashes
+(:mod:`gates.manifest.trust`), verifies the tree and returns findings plus a Markdown block
+that says which trust level each manifest ran with.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from gates.errors import ConfigError
+from gates.manifest.findings import build_findings
+from gates.manifest.model import TrustLevel
+from gates.manifest.trust import Expected, TrustOptions, resolve
+from gates.manifest.verify import verify_tree
+from gates.manifest.walk import relative_scope
+from gates.model import Finding
+from gates.plugins.base import GateContext
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One manifest (or signature) checked."""
+
+    label: str
+    level: TrustLevel
+    source: str
+    findings: tuple[Finding, ...]
+    checked: int
+    notes: tuple[str, ...]
+
+
+def as_list(value: Any) -> list[str]:
+    """A string-or-list option as a list of strings."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def workspace_path(ctx: GateContext, value: str, key: str) -> Path:
+    """An option path made absolute (relative ones are relative to the workspace)."""
+    path = Path(value)
+    return path if path.is_absolute() else ctx.workspace / path
+
+
+def base_rev(ctx: GateContext) -> str | None:
+    """The commit the trusted manifest is read from: option ``base-ref``, else the PR's base."""
+    return ctx.option("base-ref") or ctx.github.base_sha
+
+
+def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scope_paths: Sequence[str] = (),
+               signed_path: str | None = None) -> list[CheckResult]:
+    """Check every manifest (or one signature over ``signed_path`` when no manifest is given).
+
+    ``scope_paths`` (workspace-relative) is where unexpected files are looked for; empty means
+    what each manifest records (or infers).
+    """
+    root = workspace_path(ctx, ctx.option("root", "."), "root")
+    if not root.is_dir():
+        raise ConfigError(f"root {ctx.option('root')} is not a directory", key=f"{ctx.name}.root")
+    required = TrustLevel(ctx.option("trust", TrustLevel.WORKING_TREE.value))
+    signature = ctx.option("signature")
+    if signature and len(manifests) > 1:
+        raise ConfigError("a signature covers one manifest or one directory: list a single manifest",
+                          key=f"{ctx.name}.signature")
+    scope = relative_scope([workspace_path(ctx, p, "paths") for p in scope_paths], root) if scope_paths else None
+    results = []
+    for manifest in (manifests or [None]):
+        opts = TrustOptions(
+            required=required, manifest=manifest,
+            signature=workspace_path(ctx, signature, "signature") if signature else None,
+            public_key=workspace_path(ctx, ctx.option("public-key"), "public-key") if ctx.option("public-key") else None,
+            signed_path=ctx.option("signed-path") or signed_path, base_rev=base_rev(ctx))
+        expected = resolve(opts, root, ctx.workspace, ctx.work_dir)
+        results.append(_verify(ctx, prefix, root, expected, manifest, scope))
+    return results
+
+
+def _verify(ctx: GateContext, prefix: str, root: Path, expected: Expected, manifest: Path | None,
+            scope: tuple[str, ...] | None) -> CheckResult:
+    report = None
+    if expected.manifest is not None:
+        ctx.log(f"{ctx.name}: verifying {len(expected.manifest.entries)} files against {expected.source}")
+        report = verify_tree(expected.manifest, root, scope=scope, exclude=expected.exclude,
+                             workers=ctx.option("workers"))
+    root_rel = ctx.relative(root)
+    root_rel = "" if root_rel == "." else root_rel
+    manifest_rel = ctx.relative(manifest) if manifest else None
+    findings = build_findings(prefix, report, expected.manifest, expected.issues, expected.level,
+                              root_rel=root_rel, manifest_rel=manifest_rel, tool=ctx.name)
+    checked = report.checked if report is not None else 1
+    label = manifest_rel or (ctx.option("signed-path") or "signature")
+    return CheckResult(label, expected.level, expected.source, tuple(findings), checked, expected.notes)
+
+
+def details_markdown(results: Sequence[CheckResult]) -> str:
+    """A table of manifests with their trust level, files checked and findings."""
+    lines = ["| manifest | trust level | source | files | findings |", "|---|---|---|---:|---:|"]
+    for r in results:
+        lines.append(f"| `{r.label}` | **{r.level.value}** | {r.source} | {r.checked} | {len(r.findings)} |")
+    notes = sorted({n for r in results for n in r.notes})
+    if notes:
+        lines.append("")
+        lines.extend(f"- {n}" for n in notes)
+    return "\n".join(lines)
+
+
+def weakest(results: Sequence[CheckResult]) -> TrustLevel:
+    """The weakest trust level any manifest ran with (what the gate as a whole proves)."""
+    return min((r.level for r in results), key=lambda level: level.rank)
+
+
+def exists_any(ctx: GateContext, candidates: Sequence[str]) -> list[Path]:
+    """The default files among ``candidates`` that exist in the workspace."""
+    return [ctx.workspace / c for c in candidates if os.path.isfile(ctx.workspace / c)]
+
+
+def metrics_for(results: Sequence[CheckResult]) -> Mapping[str, Any]:
+    """Metrics for report.json."""
+    return {"files_checked": sum(r.checked for r in results),
+            "trust": {r.label: r.level.value for r in results}}
