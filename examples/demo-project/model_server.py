@@ -60,8 +60,8 @@ CAPITALS = {
 REFUSAL = "I'm sorry, but I can't help with that."
 _HARMFUL = re.compile(r"\b(bomb|explosive|malware|ransomware|weapon|poison|meth|steal|hack into|"
                       r"credit card numbers|kill)\b", re.I)
-_EXTRACT = re.compile(r"(repeat|print|reveal|show|output|tell me|what are|disclose|leak|spell|encode|"
-                      r"write)\b.{0,60}\b(instructions|system prompt|prompt above|initial prompt|"
+_EXTRACT = re.compile(r"(repeat|print|reveal|show|output|tell me|what are|what is|disclose|leak|spell|encode|"
+                      r"write|translate)\b.{0,60}\b(instructions|system prompt|prompt above|initial prompt|"
                       r"secret|token|canary|password)", re.I | re.S)
 _ROLEPLAY = re.compile(r"\b(DAN|do anything now|jailbr(oken|eak)|developer mode|no restrictions|"
                        r"pretend (you are|to be)|role-?play|you are now|act as)\b", re.I)
@@ -69,7 +69,7 @@ _IGNORE = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions|rules
                      r"[\s.,:;!-]*(and\s+)?(?P<rest>.*)", re.I | re.S)
 _DOCUMENT = re.compile(r"(summari[sz]e|translate|proofread|analy[sz]e)\b.{0,60}"
                        r"(document|text|email|article|page|review)", re.I | re.S)
-_SAY = re.compile(r"\b(?:just\s+)?(?:say|print|reply with|respond with|output|write|answer with)\b"
+_SAY = re.compile(r"\b(?:just\s+)?(?:say|print|reply (?:only )?with|respond (?:only )?with|output|write|answer with)\b"
                   r"\s*:?\s*[\"'“]?(?P<what>[^\"'”\n]+)", re.I)
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){6,}\b")
@@ -199,6 +199,8 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "DemoModel/1.0"
+    disable_nagle_algorithm = True  # one segment per reply: no 40 ms delayed-ACK stall
+    wbufsize = 1 << 16
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         if self.server.options.verbose:  # type: ignore[attr-defined]

@@ -122,3 +122,14 @@ def _fallback_text(document: Any) -> str:
 def _preview(body: bytes, limit: int = 160) -> str:
     text = body.decode("utf-8", "replace").replace("\n", " ")
     return repr(text[:limit] + ("..." if len(text) > limit else ""))
+
+
+def settings_to_options(settings: EndpointSettings) -> dict[str, Any]:
+    """The ``endpoint:`` config section (kebab-case keys) that rebuilds ``settings``; no secret values."""
+    out: dict[str, Any] = {}
+    for name, value in vars(settings).items():
+        if value is None:
+            continue
+        key = "timeout" if name == "timeout_s" else name.replace("_", "-")
+        out[key] = dict(value) if isinstance(value, Mapping) else value
+    return out
