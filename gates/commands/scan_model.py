@@ -1,18 +1,94 @@
-"""The ``scan-model`` subcommand (not available in this version yet)."""
+"""The ``scan-model`` subcommand: statically scan model files for code that loading would run.
+
+    secure-ai-gates scan-model PATH... [--allow-global NAME ...] [--format text|json]
+                               [--fail-on SEVERITY] [--root DIR]
+
+Exit status: 0 no finding at or above ``--fail-on`` (default high), 1 an unsafe file,
+2 a missing path or a bad flag, 3 a file could not be read (and nothing unsafe was found).
+Nothing is ever unpickled or imported.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
 
-from gates.errors import ToolError
+from gates.errors import GateError, UsageError
+from gates.model import Severity
+from gates.scanner import ScanPolicy, ScanReport, scan_paths
+
+_GLOBAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*)?$")
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the ``scan-model`` parser."""
-    parser = sub.add_parser("scan-model", help="not available in this version")
+    parser = sub.add_parser(
+        "scan-model", help="statically scan model files (pickle, PyTorch, joblib, NumPy, safetensors, ...)",
+        description="Find code that loading a model file would run, without loading it.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="model files or directories")
+    parser.add_argument("--allow-global", action="append", default=[], metavar="NAME",
+                        help="allow a pickle global: module.qualname or module.* (repeatable)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("--fail-on", default="high", metavar="SEVERITY",
+                        help="lowest severity that makes the scan fail (default: high)")
+    parser.add_argument("--root", type=Path, default=None, metavar="DIR",
+                        help="directory the reported paths are relative to (default: current directory)")
     parser.set_defaults(func=run)
 
 
+def _policy(names: list[str]) -> ScanPolicy:
+    for name in names:
+        if not _GLOBAL_NAME.match(name):
+            raise UsageError(f"--allow-global {name!r}: expected module.qualname or module.*")
+    return ScanPolicy(extra_allowed=frozenset(names))
+
+
+def _as_json(report: ScanReport, threshold: Severity, status: str) -> dict[str, Any]:
+    return {
+        "status": status,
+        "fail_on": threshold.value,
+        "files_scanned": report.files_scanned,
+        "files": [{"path": f.path, "format": f.format.value, "size": f.size, "pickles": f.pickles,
+                   "globals": list(f.globals), "members": list(f.members), "error": f.error}
+                  for f in report.files],
+        "findings": [{"rule_id": f.rule_id, "severity": f.severity.value, "path": f.path,
+                      "message": f.message, "fingerprint": f.fingerprint, "cwe": list(f.cwe),
+                      "help_uri": f.help_uri, "global": f.package} for f in report.findings],
+    }
+
+
+def _as_text(report: ScanReport, threshold: Severity, status: str) -> str:
+    lines = []
+    for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.path or "", f.rule_id)):
+        lines.append(f"{f.severity.value.upper():8} {f.rule_id}  {f.path}: {f.message}")
+    blocking = sum(1 for f in report.findings if f.severity.at_least(threshold))
+    formats = ", ".join(sorted({f.format.value for f in report.files})) or "none"
+    lines.append(f"{status}: {report.files_scanned} file(s) scanned ({formats}); "
+                 f"{len(report.findings)} finding(s), {blocking} at or above {threshold.value}")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Always an error until the command is implemented."""
-    raise ToolError("the scan-model command is not available in this version of secure-ai-gates")
+    """Scan, print, return 0 (clean) or 1 (unsafe); raise GateError (exit 3) for unreadable files."""
+    try:
+        threshold = Severity.parse(args.fail_on)
+    except ValueError as exc:
+        raise UsageError(f"--fail-on: {exc}") from None
+    policy = _policy(args.allow_global)
+    root = args.root if args.root is not None else Path.cwd()
+    report = scan_paths(args.paths, root=root, policy=policy)
+    unsafe = any(f.severity.at_least(threshold) and f.rule_id != "MODEL-UNREADABLE" for f in report.findings)
+    status = "unsafe" if unsafe else ("unreadable" if report.unreadable else "clean")
+    if args.format == "json":
+        print(json.dumps(_as_json(report, threshold, status), indent=2))
+    else:
+        print(_as_text(report, threshold, status))
+    if unsafe:
+        return 1
+    if report.unreadable:
+        names = ", ".join(f.path for f in report.unreadable)
+        raise GateError(f"could not read {names}; fix the permissions and scan again")
+    return 0

@@ -1,0 +1,111 @@
+"""Compressed streams (gzip, bzip2, xz, lzma, zlib) and tar archives: open them and scan inside.
+
+Compressed streams are how joblib writes ``compress=`` files; they are decompressed up to
+512 MiB (and 4 GiB per top-level file) and the result is scanned like a file. Tar members
+are scanned in place; links are listed, never followed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import tarfile
+import zlib
+from typing import Callable
+
+from gates.model import Severity
+from gates.scanner.context import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_DECOMPRESSED, ScanContext
+from gates.scanner.opcodes import Buffer
+from gates.scanner.report import Format
+
+BlobScanner = Callable[[ScanContext, Buffer, int, int, str, int], Format]
+_CHUNK = 1 << 20
+
+
+def _decompressor(codec: str):  # type: ignore[no-untyped-def]
+    if codec == "gzip":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if codec == "zlib":
+        return zlib.decompressobj()
+    if codec == "bzip2":
+        return bz2.BZ2Decompressor()
+    return lzma.LZMADecompressor(lzma.FORMAT_XZ if codec == "xz" else lzma.FORMAT_ALONE)
+
+
+def scan_compressed(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
+                    depth: int, codec: str, scan: BlobScanner) -> None:
+    """Decompress (bounded) and scan the content as ``member[codec]``."""
+    label = f"{member or ''}[{codec}]"
+    engine = _decompressor(codec)
+    limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_DECOMPRESSED - ctx.decompressed)
+    out, total, pos = [], 0, start
+    try:
+        while pos < end and not getattr(engine, "eof", False):
+            chunk = bytes(buf[pos:min(end, pos + _CHUNK)])
+            pos += len(chunk)
+            data = engine.decompress(chunk, limit + 1 - total)
+            total += len(data)
+            out.append(data)
+            if total > limit:
+                ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member,
+                        f"{codec} stream decompresses to more than {limit >> 20} MiB; it was not inspected",
+                        f"{codec}-too-large")
+                return
+    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError) as exc:
+        if total == 0 and codec in ("zlib", "lzma"):
+            return  # a weak magic number: not really compressed data
+        ctx.add("ARCHIVE-UNSCANNABLE", Severity.HIGH, member,
+                f"{codec} stream is corrupt ({exc}); its content was not fully inspected", f"{codec}-corrupt")
+    ctx.decompressed += total
+    data = b"".join(out)
+    found = scan(ctx, data, 0, len(data), label, depth + 1)
+    ctx.members.append(f"{label}: {found.value}")
+
+
+class _View(io.RawIOBase):
+    """A seekable read-only file over ``buf[start:end]`` without copying it."""
+
+    def __init__(self, buf: Buffer, start: int, end: int) -> None:
+        self._buf, self._start, self._end, self._pos = buf, start, end, start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos - self._start
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: self._start, 1: self._pos, 2: self._end}[whence]
+        self._pos = max(self._start, min(self._end, base + offset))
+        return self.tell()
+
+    def readinto(self, target) -> int:  # type: ignore[no-untyped-def]
+        data = bytes(self._buf[self._pos:min(self._end, self._pos + len(target))])
+        target[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def scan_tar(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
+             depth: int, scan: BlobScanner) -> None:
+    """Scan every regular file of a tar archive in place."""
+    prefix = f"{member}!" if member else ""
+    try:
+        with tarfile.open(fileobj=_View(buf, start, end), mode="r:") as archive:  # type: ignore[arg-type]
+            for count, info in enumerate(archive):
+                if count >= MAX_MEMBERS:
+                    ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member, f"more than {MAX_MEMBERS} tar members", "tar-members")
+                    break
+                label = prefix + info.name
+                if not info.isfile():
+                    ctx.members.append(f"{label}: {'link' if info.issym() or info.islnk() else 'not a file'}")
+                    continue
+                lo = start + info.offset_data
+                found = scan(ctx, buf, lo, min(end, lo + info.size), label, depth + 1)
+                ctx.members.append(f"{label}: {found.value}")
+    except tarfile.TarError as exc:
+        ctx.add("ZIP-MALFORMED", Severity.HIGH, member, f"tar archive is malformed ({exc})", "tar")

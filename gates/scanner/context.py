@@ -1,0 +1,77 @@
+"""Per-file scanning state: the policy, the bounds, and the issues found so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gates.model import Severity
+from gates.scanner.pickle_walk import WalkResult
+from gates.scanner.policy import ScanPolicy, Verdict, classify
+
+MAX_DEPTH = 6  # archives inside archives
+MAX_MEMBERS = 10_000  # members per archive
+MAX_MEMBER_BYTES = 512 << 20  # decompressed bytes of one member that are inspected
+MAX_TOTAL_DECOMPRESSED = 4 << 30  # decompressed bytes per top-level file
+EMBED_SEARCH_BYTES = 16 << 20  # opaque regions searched for embedded pickles
+EMBED_CANDIDATES = 64  # protocol headers tried per region
+
+
+@dataclass(frozen=True)
+class RawIssue:
+    """An issue before it becomes a :class:`~gates.model.Finding` (no fingerprint yet)."""
+
+    rule_id: str
+    severity: Severity
+    member: str | None
+    message: str
+    context: str
+    global_name: str | None = None
+
+
+@dataclass
+class ScanContext:
+    """State while one top-level file is scanned."""
+
+    policy: ScanPolicy
+    model_dir: Path | None = None  # directory of the file, for ONNX external data
+    root: Path | None = None
+    issues: list[RawIssue] = field(default_factory=list)
+    globals: set[str] = field(default_factory=set)
+    members: list[str] = field(default_factory=list)
+    pickles: int = 0
+    decompressed: int = 0
+
+    def add(self, rule_id: str, severity: Severity, member: str | None, message: str,
+            context: str = "", global_name: str | None = None) -> None:
+        """Record one issue; ``member`` names the archive member (None for the file itself)."""
+        where = f"{member}: " if member else ""
+        self.issues.append(RawIssue(rule_id, severity, member, where + message,
+                                    f"{member or ''}|{context}", global_name))
+
+    def add_walk(self, result: WalkResult, member: str | None, how: str = "") -> None:
+        """Classify the globals of a walk (and its nested walks) and keep its issues."""
+        seen: dict[str, list[int]] = {}
+        for walked in [result, *result.nested]:
+            for ref in walked.globals:
+                seen.setdefault(f"{ref.module}\x00{ref.name}", []).append(ref.offset)
+            for issue in walked.issues:
+                self.add(issue.rule_id, issue.severity, member, issue.message + how, issue.context)
+        for key, offsets in seen.items():
+            module, name = key.split("\x00", 1)
+            verdict = classify(module, name, self.policy)
+            self.globals.add(verdict.full_name)
+            if verdict.verdict is Verdict.SAFE:
+                continue
+            times = f" ({len(offsets)} references)" if len(offsets) > 1 else ""
+            where = f"at byte {offsets[0]}{times}{how}"
+            if verdict.verdict is Verdict.DANGEROUS:
+                self.add("PICKLE-DANGEROUS-GLOBAL", Severity.CRITICAL, member,
+                         f"pickle imports {verdict.full_name} {where}: {verdict.reason}; loading "
+                         "this file runs code. Do not load it; re-export the weights as safetensors",
+                         verdict.full_name, verdict.full_name)
+            else:
+                self.add("PICKLE-UNKNOWN-GLOBAL", self.policy.unknown_global_severity, member,
+                         f"pickle imports {verdict.full_name} {where}: {verdict.reason}. If it is your "
+                         "project's own class, add it with --allow-global / the allow-list",
+                         verdict.full_name, verdict.full_name)

@@ -1,0 +1,140 @@
+"""Detect a byte range's format from its content and scan it with the right checker.
+
+Order of detection: zip, NumPy ``.npy``, 7z, HDF5, compressed streams (gzip, bzip2, xz,
+lzma, zlib: joblib's compressed files), tar, safetensors, pickle with a ``PROTO`` header,
+ONNX, JSON, then a protocol-0/1 pickle. Anything else is ``unknown``; unknown ranges up to
+16 MiB are still searched for embedded pickle streams.
+
+Decisions: 7z archives cannot be opened without a dependency the project does not take, so
+they give ``ARCHIVE-UNSCANNABLE`` (high) and are searched for stored (uncompressed) pickles,
+which is how ``malicious1.7z`` is also reported critical. A NumPy header that cannot be
+read gives ``NUMPY-BAD-HEADER`` (medium: ``numpy.load`` rejects it, nothing runs).
+"""
+
+from __future__ import annotations
+
+import ast
+import struct
+
+from gates.model import Severity
+from gates.scanner import archives, keras_check, onnx_check, safetensors_check
+from gates.scanner.context import EMBED_SEARCH_BYTES, MAX_DEPTH, ScanContext
+from gates.scanner.opcodes import Buffer
+from gates.scanner.pickles import scan_pickles, search_embedded, starts_with_proto
+from gates.scanner.report import Format
+from gates.scanner.zips import scan_zip
+
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x5d\x00\x00", "lzma"),
+)
+
+
+def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None, depth: int = 0) -> Format:
+    """Scan ``buf[start:end]`` (a file or an archive member) and return its format."""
+    if end <= start:
+        return Format.EMPTY
+    head = bytes(buf[start:start + 16])
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if depth >= MAX_DEPTH:
+            return _too_deep(ctx, member)
+        return scan_zip(ctx, buf, start, end, member, depth, scan_blob)
+    if head.startswith(b"\x93NUMPY"):
+        return _scan_npy(ctx, buf, start, end, member)
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        ctx.add("ARCHIVE-UNSCANNABLE", Severity.HIGH, member,
+                "7z archives cannot be inspected by this scanner; unpack it and scan the files, or "
+                "ship models as safetensors/zip", "7z")
+        search_embedded(ctx, buf, start, end, member)
+        return Format.SEVEN_ZIP
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        keras_check.scan_hdf5(ctx, buf, start, end, member)
+        return Format.HDF5
+    codec = _compression(head)
+    if codec is not None:
+        if depth >= MAX_DEPTH:
+            return _too_deep(ctx, member)
+        archives.scan_compressed(ctx, buf, start, end, member, depth, codec, scan_blob)
+        return Format.COMPRESSED
+    if end - start > 262 and bytes(buf[start + 257:start + 262]) == b"ustar":
+        if depth >= MAX_DEPTH:
+            return _too_deep(ctx, member)
+        archives.scan_tar(ctx, buf, start, end, member, depth, scan_blob)
+        return Format.TAR
+    if safetensors_check.looks_like(head, end - start):
+        safetensors_check.scan(ctx, buf, start, end, member)
+        return Format.SAFETENSORS
+    if starts_with_proto(buf, start, end):
+        return _pickle_format(ctx, buf, start, end, member, definite=True)
+    if onnx_check.looks_like(buf, start, end):
+        onnx_check.scan(ctx, buf, start, end, member)
+        return Format.ONNX
+    if head[:1] in (b"{", b"[") and keras_check.scan_json(ctx, buf, start, end, member):
+        return Format.JSON
+    found = _pickle_format(ctx, buf, start, end, member, definite=False)
+    if found is not Format.UNKNOWN:
+        return found
+    if end - start <= EMBED_SEARCH_BYTES:
+        search_embedded(ctx, buf, start, end, member)
+    return Format.UNKNOWN
+
+
+def _too_deep(ctx: ScanContext, member: str | None) -> Format:
+    ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member,
+            f"archives nested more than {MAX_DEPTH} deep were not opened", "depth")
+    return Format.UNKNOWN
+
+
+def _compression(head: bytes) -> str | None:
+    for magic, codec in _COMPRESSED:
+        if head.startswith(magic):
+            return codec
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    return None
+
+
+def _pickle_format(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
+                   *, definite: bool) -> Format:
+    summary = scan_pickles(ctx, buf, start, end, member, definite=definite)
+    if summary is None:
+        return Format.UNKNOWN
+    if summary.legacy_torch:
+        return Format.PYTORCH_LEGACY
+    return Format.JOBLIB if summary.joblib else Format.PICKLE
+
+
+def _has_object(descr: object) -> bool:
+    if isinstance(descr, str):
+        return descr.lstrip("<>|=").startswith("O")
+    if isinstance(descr, (list, tuple)):
+        return any(_has_object(part) for part in descr)
+    return False
+
+
+def _scan_npy(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None) -> Format:
+    major = buf[start + 6] if end - start > 7 else 0
+    size_len = 2 if major == 1 else 4
+    header_at = start + 8 + size_len
+    problem = None
+    header: object = None
+    if major not in (1, 2, 3) or header_at > end:
+        problem = f"unsupported format version {major}"
+    else:
+        (length,) = struct.unpack("<H" if size_len == 2 else "<I", bytes(buf[start + 8:header_at]))
+        if length > 1 << 20 or header_at + length > end:
+            problem = f"header length {length} runs past the end of the data"
+        else:
+            try:
+                header = ast.literal_eval(bytes(buf[header_at:header_at + length]).decode("latin-1"))
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                problem = "header is not a Python literal"
+    if problem is None and not (isinstance(header, dict) and {"descr", "shape", "fortran_order"} <= set(header)):
+        problem = "header lacks descr/shape/fortran_order"
+    if problem is not None:
+        ctx.add("NUMPY-BAD-HEADER", Severity.MEDIUM, member, f"NumPy file: {problem}", problem)
+        return Format.NUMPY
+    assert isinstance(header, dict)
+    if _has_object(header["descr"]):
+        scan_pickles(ctx, buf, header_at + length, end, member, definite=True)
+    return Format.NUMPY
+

@@ -1,0 +1,119 @@
+"""Scan files and directory trees: the public entry points :func:`scan_file` and :func:`scan_paths`.
+
+Files are memory-mapped read-only, so only the bytes a checker touches are read (a PyTorch
+checkpoint's tensor storages never are). Directories are walked without following symbolic
+links to directories; every regular file is scanned by content, whatever its name.
+
+Files whose name promises a model (``.pt``, ``.pkl``, ``.bin`` ...) but whose content is no
+known format give ``MODEL-UNRECOGNISED-FORMAT`` (low): no pickle loader can execute them
+(``bad_pytorch.pt`` is a PNG, ``not_a_pickle.bin`` fails UTF-8 decoding of its first
+``GLOBAL`` before any import), but the file is probably not what was meant to ship. A file
+that cannot be opened gives ``MODEL-UNREADABLE`` (high) and ``FileReport.error``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from gates.errors import UsageError
+from gates.fingerprint import fingerprints
+from gates.model import Finding, Severity
+from gates.scanner.context import RawIssue, ScanContext
+from gates.scanner.dispatch import scan_blob
+from gates.scanner.policy import ScanPolicy
+from gates.scanner.report import FileReport, Format, ScanReport
+from gates.scanner.rules import TOOL, rule
+
+MODEL_SUFFIXES = frozenset({
+    ".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".jbl", ".npy", ".npz", ".h5",
+    ".hdf5", ".keras", ".onnx", ".safetensors", ".model", ".sav", ".dill", ".mar", ".pb", ".tar",
+})
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return path.absolute().as_posix()
+
+
+def _scan_one(path: Path, policy: ScanPolicy, root: Path) -> tuple[FileReport, list[RawIssue]]:
+    label = _relative(path, root)
+    ctx = ScanContext(policy=policy, model_dir=path.parent, root=root)
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                found = Format.EMPTY
+            else:
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                    found = scan_blob(ctx, buf, 0, size, None)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        issue = RawIssue("MODEL-UNREADABLE", Severity.HIGH, None,
+                         f"cannot read the file ({reason}); it was not checked. Fix its permissions",
+                         "unreadable")
+        return FileReport(label, Format.UNKNOWN, 0, error=reason), [issue]
+    if found is Format.UNKNOWN and path.suffix.lower() in MODEL_SUFFIXES:
+        ctx.add("MODEL-UNRECOGNISED-FORMAT", Severity.LOW, None,
+                f"named like a model file ({path.suffix}) but its content matches no model format; "
+                "no pickle loader can run it. Check it is the file you meant to ship", path.suffix.lower())
+    report = FileReport(label, found, size, ctx.pickles, tuple(sorted(ctx.globals)), tuple(ctx.members))
+    return report, ctx.issues
+
+
+def _to_findings(items: list[tuple[str, RawIssue]]) -> tuple[Finding, ...]:
+    prints = fingerprints((issue.rule_id, path, issue.context) for path, issue in items)
+    findings = []
+    for (path, issue), fp in zip(items, prints):
+        meta = rule(issue.rule_id)
+        props = {"member": issue.member} if issue.member else {}
+        if issue.global_name:
+            props["global"] = issue.global_name
+        findings.append(Finding(
+            rule_id=issue.rule_id, severity=issue.severity, message=issue.message, fingerprint=fp,
+            path=path, help_uri=meta.help_uri, cwe=meta.cwe, tool=TOOL, title=meta.title,
+            package=issue.global_name, properties=props,
+        ))
+    return tuple(findings)
+
+
+def _files(path: Path) -> Iterator[Path]:
+    if path.is_dir() and not path.is_symlink():
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames.sort()
+            for name in sorted(filenames):
+                candidate = Path(dirpath) / name
+                if candidate.is_file():
+                    yield candidate
+    else:
+        yield path
+
+
+def scan_paths(paths: Sequence[Path], *, root: Path, policy: ScanPolicy | None = None) -> ScanReport:
+    """Scan every file under ``paths``; raise :class:`UsageError` when a path does not exist."""
+    policy = policy or ScanPolicy()
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)} (check the model path)")
+    reports: list[FileReport] = []
+    items: list[tuple[str, RawIssue]] = []
+    seen: set[Path] = set()
+    for path in paths:
+        for file in _files(Path(path)):
+            key = file.absolute()
+            if key in seen:
+                continue
+            seen.add(key)
+            report, issues = _scan_one(file, policy, root)
+            reports.append(report)
+            items.extend((report.path, issue) for issue in issues)
+    return ScanReport(_to_findings(items), tuple(reports))
+
+
+def scan_file(path: Path, *, root: Path | None = None, policy: ScanPolicy | None = None) -> ScanReport:
+    """Scan one file (paths in findings are relative to ``root``, default its directory)."""
+    return scan_paths([path], root=root if root is not None else Path(path).parent, policy=policy)
