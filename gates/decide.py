@@ -17,8 +17,12 @@ from gates.model import Checked, Errored, GateResult, Outcome, Severity, Skipped
 
 
 def decide(*, name: str, title: str, tool: str, outcome: Outcome, explicit: bool, fail_on: Severity,
-           waivers: Sequence[Waiver], duration_s: float, today: dt.date) -> GateResult:
-    """The decided :class:`GateResult` for one gate's outcome."""
+           waivers: Sequence[Waiver], duration_s: float, today: dt.date, shard: str | None = None) -> GateResult:
+    """The decided :class:`GateResult` for one gate's outcome.
+
+    In a shard, checking nothing is normal (the work went to other shards): the result is
+    ``skipped`` here and ``merge`` fails the gate if no shard checked anything.
+    """
     common = dict(name=name, title=title, tool=tool, duration_s=round(duration_s, 3), fail_on=fail_on)
     if isinstance(outcome, Skipped):
         if explicit:
@@ -35,6 +39,8 @@ def decide(*, name: str, title: str, tool: str, outcome: Outcome, explicit: bool
                         findings=applied.findings, metrics={"checked": outcome.checked, **outcome.metrics},
                         tool_versions=dict(outcome.tool_versions), notes=applied.notes, **common)
     if outcome.checked <= 0:
+        if shard is not None and not result.findings:
+            return _with(result, Status.SKIPPED, f"nothing to check in shard {shard}: {outcome.summary}")
         return _with(result, Status.FAILED, f"checked nothing: {outcome.summary}")
     if result.blocking:
         return _with(result, Status.FAILED, outcome.summary)

@@ -190,6 +190,7 @@ class RunResult:
     duration_s: float
     workspace: str
     config_source: str
+    shard: str | None = None  # "i/n" when this run is one shard of a matrix
 
     @property
     def status(self) -> Status:

@@ -65,12 +65,17 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
     """
     started = time.monotonic()
     results: dict[str, GateResult] = {}
+    to_run = []
     for planned in request.plan:
-        if not planned.run:
-            cls = lookup(planned.name)
-            results[planned.name] = GateResult(name=planned.name, title=cls.title, tool=cls.tool,
-                                               status=Status.SKIPPED, summary=planned.reason, duration_s=0.0)
-    to_run = [p for p in request.plan if p.run]
+        cls = lookup(planned.name)
+        reason = planned.reason
+        if planned.run and request.shard is not None and not cls.shardable and request.shard.index != 1:
+            reason = f"runs in shard 1/{request.shard.count} only (its work is not split)"
+        elif planned.run:
+            to_run.append(planned)
+            continue
+        results[planned.name] = GateResult(name=planned.name, title=cls.title, tool=cls.tool,
+                                           status=Status.SKIPPED, summary=reason, duration_s=0.0)
     limit = request.config.concurrency or max(1, len(to_run))
     slots = threading.Semaphore(limit)
     done: "queue.Queue[tuple[str, Outcome, float]]" = queue.Queue()
@@ -100,7 +105,8 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
             _finish(request, results, running.pop(name), outcome, finished, on_done)
     ordered = tuple(results[p.name] for p in request.plan)
     return RunResult(gates=ordered, duration_s=round(time.monotonic() - started, 3),
-                     workspace=str(request.workspace), config_source=request.config.source)
+                     workspace=str(request.workspace), config_source=request.config.source,
+                     shard=str(request.shard) if request.shard else None)
 
 
 def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: Path, slots: threading.Semaphore,
@@ -153,7 +159,7 @@ def _finish(request: RunRequest, results: dict[str, GateResult], item: _Running,
     fail_on = request.fail_on or section.fail_on or request.config.fail_on or cls.default_fail_on
     result = decide(name=cls.name, title=cls.title, tool=cls.tool, outcome=outcome, explicit=item.explicit,
                     fail_on=fail_on, waivers=request.config.waivers, duration_s=finished - item.started,
-                    today=request.today)
+                    today=request.today, shard=str(request.shard) if request.shard else None)
     results[item.name] = result
     if on_done:
         on_done(result, list(item.logs))

@@ -1,18 +1,42 @@
-"""The ``merge`` subcommand (not available in this version yet)."""
+"""``secure-ai-gates merge REPORTS``: one verdict from the report.json of every shard."""
 
 from __future__ import annotations
 
 import argparse
-
-from gates.errors import ToolError
+import os
+from pathlib import Path
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the ``merge`` parser."""
-    parser = sub.add_parser("merge", help="not available in this version")
+    parser = sub.add_parser("merge", help="combine shard reports into one verdict and one check",
+                            description="Read every report.json under REPORTS (one per shard, as downloaded "
+                                        "artifacts), check that shards 1..n are all there, and write one "
+                                        "report, summary, SARIF and check run.")
+    parser.add_argument("reports", metavar="REPORTS", help="directory holding the shard reports")
+    parser.add_argument("--report-dir", metavar="DIR", help="where the merged reports go (default secure-ai-gates-report/)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Always an error until the command is implemented."""
-    raise ToolError("the merge command is not available in this version of secure-ai-gates")
+    """Merge; exit like ``run`` (0 passed, 1 failed, 3 error or a missing/corrupt shard)."""
+    from gates.commands.run import exit_status
+    from gates.config.inputs import ActionInputs
+    from gates.config.settings import GitHubEnv
+    from gates.files import prepare_report_dir
+    from gates.ghactions import mask
+    from gates.merge import find_reports, load_shard, merge_runs
+    from gates.reporters import ReportEnv
+    from gates.reporters.base import publish
+
+    inputs = ActionInputs.from_environ(os.environ)
+    paths = find_reports(Path(args.reports))
+    merged = merge_runs([(path, load_shard(path)) for path in paths])
+    token = inputs.github_token or os.environ.get("GITHUB_TOKEN") or None
+    github = GitHubEnv.from_environ(os.environ, token=token)
+    if github.actions and token:
+        mask(token)
+    report_dir = prepare_report_dir(Path(args.report_dir or inputs.report_dir or "secure-ai-gates-report"))
+    print(f"secure-ai-gates: merged {len(paths)} shard report(s)", flush=True)
+    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
+    return exit_status(merged.status)

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from gates.errors import ExitCode, GatesError, ToolError, UsageError
+from gates.errors import ExitCode, UsageError
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -38,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
     from gates.config.settings import EndpointSettings, GitHubEnv, Shard
     from gates.files import prepare_report_dir
     from gates.ghactions import mask
-    from gates.model import Severity, Status
+    from gates.model import Severity
     from gates.plugins.registry import gate_names
-    from gates.reporters import ReportEnv, default_reporters
+    from gates.reporters import ReportEnv
+    from gates.reporters.base import publish
     from gates.runner import RunRequest, run_gates
 
     environ = os.environ
@@ -87,20 +88,17 @@ def run(args: argparse.Namespace) -> int:
     printer.start(request)
     result = run_gates(request, on_done=printer.done, on_progress=printer.progress)
 
-    env = ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_name or "secure-ai-gates")
-    failures = []
-    for reporter in default_reporters():
-        if not reporter.active(env):
-            continue
-        try:
-            reporter.write(result, env)
-        except (OSError, GatesError) as exc:
-            failures.append(f"{reporter.name} report: {exc}")
-    if failures:
-        raise ToolError("; ".join(failures))
-    if result.status is Status.PASSED:
+    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
+    return exit_status(result.status)
+
+
+def exit_status(status: "object") -> int:
+    """0 passed, 1 failed (also when some gates errored too), 3 error."""
+    from gates.model import Status
+
+    if status is Status.PASSED:
         return int(ExitCode.OK)
-    return int(ExitCode.FAILED if result.status is Status.FAILED else ExitCode.UNDECIDED)
+    return int(ExitCode.FAILED if status is Status.FAILED else ExitCode.UNDECIDED)
 
 
 class _GatePrinter:

@@ -54,6 +54,14 @@ class ActionInputs:
     runtime: str | None = None
     shard: str | None = None
     update_baseline: bool = False
+    check_name_given: bool = False  # the check-name variable exists (an empty value disables the check run)
+
+    @property
+    def check_run_name(self) -> str:
+        """The check run's name; "" when the user set check-name to empty to disable it."""
+        if self.check_name_given:
+            return self.check_name or ""
+        return "secure-ai-gates"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "ActionInputs":
@@ -69,4 +77,5 @@ class ActionInputs:
             upload_sarif=parse_bool("upload-sarif", values["upload-sarif"], False), runtime=runtime,
             shard=values["shard"],
             update_baseline=parse_bool("update-baseline", values["update-baseline"], False),
+            check_name_given=any(k in environ for k in ("INPUT_CHECK-NAME", "INPUT_CHECK_NAME")),
         )

@@ -77,6 +77,7 @@ class Gate(abc.ABC):
     tool: ClassVar[str]  # SARIF tool / run name for findings that do not name their own
     default_fail_on: ClassVar[Severity] = Severity.LOW
     default_timeout_s: ClassVar[float] = 900.0
+    shardable: ClassVar[bool] = False  # True: splits its work with ctx.select_shard; else runs in shard 1 only
 
     @abc.abstractmethod
     def run(self, ctx: GateContext) -> Outcome:

@@ -59,6 +59,7 @@ class Reporter(abc.ABC):
 def default_reporters() -> list[Reporter]:
     """All reporters in the order they run: files first, then what points at them."""
     from gates.reporters.annotations import AnnotationsReporter
+    from gates.reporters.check_run import CheckRunReporter
     from gates.reporters.console import ConsoleReporter
     from gates.reporters.json_report import JsonReporter
     from gates.reporters.markdown import MarkdownReporter
@@ -66,4 +67,24 @@ def default_reporters() -> list[Reporter]:
     from gates.reporters.sarif import SarifReporter
 
     return [JsonReporter(), SarifReporter(), MarkdownReporter(), OutputsReporter(), AnnotationsReporter(),
-            ConsoleReporter()]
+            CheckRunReporter(), ConsoleReporter()]
+
+
+def publish(run: RunResult, env: ReportEnv, reporters: "list[Reporter] | None" = None) -> None:
+    """Run every active reporter; report-file failures end the command in error (exit 3).
+
+    Every reporter is tried even when an earlier one failed, so one broken output never
+    hides the others.
+    """
+    from gates.errors import GatesError, ToolError
+
+    failures = []
+    for reporter in reporters if reporters is not None else default_reporters():
+        if not reporter.active(env):
+            continue
+        try:
+            reporter.write(run, env)
+        except (OSError, GatesError) as exc:
+            failures.append(f"{reporter.name} report: {exc}")
+    if failures:
+        raise ToolError("; ".join(failures))

@@ -41,7 +41,7 @@ def run_to_dict(run: RunResult) -> dict[str, Any]:
     """The whole report.json document."""
     return {
         "schema": SCHEMA_VERSION, "status": run.status.value, "duration_s": run.duration_s,
-        "workspace": run.workspace, "config": run.config_source,
+        "workspace": run.workspace, "config": run.config_source, "shard": run.shard,
         "gates": [gate_to_dict(g) for g in run.gates],
     }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set up everything the demo and the tests need on a fresh Debian machine:
+#   - system packages (podman stack for the container test, prometheus for the deploy tests, git)
+#     when running as root with apt-get; otherwise those tests skip and say why;
+#   - a virtualenv in .venv with the package and every engine (bandit, pylint, pip-audit,
+#     model-signing, garak on a CPU-only PyTorch) plus the test tools.
+# Re-running is cheap: nothing is reinstalled unless pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(git podman runc debootstrap uidmap slirp4netns prometheus)
+if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "setup: not root or no apt-get: podman and prometheus not installed; their tests will skip with a reason" >&2
+fi
+
+PYTHON="${PYTHON:-python3}"
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+stamp=".venv/.secure-ai-gates-installed"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  # PyTorch first, CPU build (on our machines a local wheel), so garak does not pull CUDA.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[all,adversarial,test,bench]"
+  echo "$want" > "$stamp"
+fi
+echo "setup: ready (.venv/bin/secure-ai-gates)"
