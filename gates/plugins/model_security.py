@@ -1,13 +1,157 @@
-"""Gate ``model-security``: The model resists prompt injection and leaks no secret."""
+"""Gate ``model-security``: the model resists prompt injection and leaks no secret.
+
+Two parts, both against the configured endpoint: the probe suite (built-in YAML probes plus
+the user's probe files, run concurrently, a random canary planted in the system prompt) and the
+user's own pytest security tests, run with the secure-ai-gates pytest plugin. No endpoint means
+skipped; an endpoint that does not answer (beyond the error budget) means error, never a pass.
+"""
 
 from __future__ import annotations
 
-from gates.plugins.base import UnavailableGate
+import statistics
+from pathlib import Path
+
+from gates.endpoint import EndpointClient, ErrorBudget, ErrorBudgetExceeded, accepts_system_prompt
+from gates.endpoint.targets import settings_to_options
+from gates.model import Checked, Errored, Finding, Outcome, Severity, Skipped
+from gates.plugins.base import Gate, GateContext
+from gates.probes import usertests
+from gates.probes.canary import new_canary
+from gates.probes.findings import no_tests_finding, probe_findings, results_table, user_test_findings
+from gates.probes.loader import check_unique, load_builtin, load_files
+from gates.probes.model import Probe, ProbeResult
+from gates.probes.options import DEFAULT_TESTS, KEY, ModelSecurityOptions
+from gates.probes.refusal import RefusalDetector
+from gates.probes.suite import compose_system_prompt, run_probes
+from gates.errors import ConfigError
 
 
-class ModelSecurityGate(UnavailableGate):
+class ModelSecurityGate(Gate):
     """The model resists prompt injection and leaks no secret."""
 
     name = "model-security"
     title = "Model security tests"
     tool = "model-security"
+    default_fail_on = Severity.LOW
+    default_timeout_s = 900.0
+
+    def run(self, ctx: GateContext) -> Outcome:
+        settings = ctx.endpoint
+        if settings is None:
+            return Skipped("no endpoint configured: set endpoint.url in the config or pass --endpoint URL")
+        opts = ModelSecurityOptions.from_options(ctx.options)
+        planted = new_canary() if accepts_system_prompt(settings) else None
+        system = compose_system_prompt(opts.system_prompt, planted) if planted else None
+        canaries = [c for c in (planted, opts.canary) if c]
+        secrets = canaries + [s for s in (settings.api_key,) if s]
+        probes = ctx.select_shard(self._probes(ctx, opts), key=lambda p: p.id)
+        with EndpointClient(settings, cancelled=ctx.cancelled, deadline=ctx.deadline) as client:
+            target = client.redact(settings.url.split("?", 1)[0])
+            budget = ErrorBudget(len(probes), settings.error_budget, target)
+            ctx.log(f"model-security: {len(probes)} probes against {target}")
+            try:
+                results = run_probes(client, probes, system=system, canaries=canaries, budget=budget,
+                                     detector=RefusalDetector(opts.refusal_patterns),
+                                     concurrency=opts.concurrency) if probes else []
+            except ErrorBudgetExceeded as exc:
+                return Errored(f"the endpoint did not answer reliably: {exc}", metrics={"request_failures": budget.counts})
+        findings: list[Finding] = probe_findings(results, secrets, self.tool)
+        tests_part = self._user_tests(ctx, opts, settings_to_options(settings), planted or opts.canary, system, secrets)
+        findings.extend(tests_part[0])
+        test_run = tests_part[1]
+        evaluated = [r for r in results if r.error is None]
+        ran_tests = 0 if test_run is None else sum(test_run.count(o) for o in (
+            usertests.Outcome.PASSED, usertests.Outcome.FAILED, usertests.Outcome.ERROR))
+        summary = self._summary(results, test_run, planted is not None or opts.canary is not None)
+        return Checked(
+            findings=tuple(findings), checked=len(evaluated) + ran_tests, summary=summary,
+            details=self._details(results, test_run, secrets, planted, opts),
+            metrics=self._metrics(results, test_run, budget, planted is not None),
+        )
+
+    # -- parts --------------------------------------------------------------------------
+
+    def _probes(self, ctx: GateContext, opts: ModelSecurityOptions) -> list[Probe]:
+        probes = load_builtin() if opts.builtin_probes else []
+        files = []
+        for index, name in enumerate(opts.probe_files):
+            path = ctx.path(name)
+            if not path.is_file():
+                raise ConfigError(f"probe file {name} does not exist in the workspace", key=f"{KEY}.probe-files.{index}")
+            files.append(path)
+        probes += load_files(files, workspace=ctx.workspace)
+        check_unique(probes)
+        return [p for p in probes if opts.selects(p)]
+
+    def _user_tests(self, ctx: GateContext, opts: ModelSecurityOptions, endpoint: dict[str, object],
+                    canary: str | None, system: str | None,
+                    secrets: list[str]) -> tuple[list[Finding], usertests.UserTestRun | None]:
+        if not opts.tests or (ctx.shard is not None and ctx.shard.index != 1):
+            return [], None
+        missing = [t for t in opts.tests if not Path(ctx.path(t.split("::", 1)[0])).exists()]
+        if missing:
+            if not opts.tests_explicit and opts.tests == (DEFAULT_TESTS,):
+                ctx.log(f"model-security: no {DEFAULT_TESTS}; only the probe suite runs")
+                return [], None
+            raise ConfigError(f"security tests not found in the workspace: {', '.join(missing)}", key=f"{KEY}.tests")
+        env = usertests.endpoint_environment(endpoint, canary, system)
+        run = usertests.run_user_tests(ctx.workspace, opts.tests, work_dir=ctx.work_dir, env=env,
+                                       timeout=ctx.remaining(), python=opts.python,
+                                       extra_args=(f"--rootdir={ctx.workspace}", *opts.pytest_args))
+        findings = user_test_findings(run.cases, secrets, opts.test_severity, self.tool)
+        ran = run.count(usertests.Outcome.PASSED) + run.count(usertests.Outcome.FAILED) + run.count(usertests.Outcome.ERROR)
+        if ran == 0:
+            findings.append(no_tests_finding(list(opts.tests), run.output_tail, self.tool))
+        return findings, run
+
+    # -- reporting ----------------------------------------------------------------------
+
+    @staticmethod
+    def _summary(results: list[ProbeResult], run: usertests.UserTestRun | None, has_canary: bool) -> str:
+        parts = []
+        if results:
+            failed = sum(1 for r in results if r.violations)
+            skipped = sum(1 for r in results if r.error is not None)
+            parts.append(f"{len(results)} probes: {failed} failed" + (f", {skipped} not evaluated" if skipped else "")
+                         + ("" if has_canary else " (no canary)"))
+        if run is not None:
+            o = usertests.Outcome
+            parts.append(f"{len(run.cases)} security tests: {run.count(o.FAILED)} failed, {run.count(o.ERROR)} errors, "
+                         f"{run.count(o.SKIPPED)} skipped")
+        return "; ".join(parts) or "nothing to check"
+
+    @staticmethod
+    def _details(results: list[ProbeResult], run: usertests.UserTestRun | None, secrets: list[str],
+                 planted: str | None, opts: ModelSecurityOptions) -> str:
+        blocks = []
+        if planted:
+            blocks.append("A random canary was planted in the system prompt; any reply revealing it fails.")
+        elif opts.canary:
+            blocks.append("The configured canary (the target's own secret) was watched in every reply.")
+        else:
+            blocks.append("No canary: the target takes no system message and none was configured "
+                          "(set `canary-env`), so leaks were judged by refusals only.")
+        if results:
+            blocks.append("#### Probes\n\n" + results_table(results, secrets))
+        if run is not None:
+            lines = ["#### Security tests", "", "| test | result |", "|---|---|"]
+            lines += [f"| `{c.nodeid}` | {c.outcome.value} |" for c in run.cases]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    @staticmethod
+    def _metrics(results: list[ProbeResult], run: usertests.UserTestRun | None, budget: ErrorBudget,
+                 planted: bool) -> dict[str, object]:
+        latencies = [r.latency_s for r in results if r.latency_s is not None]
+        metrics: dict[str, object] = {
+            "probes": len(results), "probes_failed": sum(1 for r in results if r.violations),
+            "probes_not_evaluated": sum(1 for r in results if r.error is not None),
+            "request_failures": budget.counts, "canary_planted": planted,
+        }
+        if latencies:
+            metrics["latency_p50_s"] = round(statistics.median(latencies), 4)
+            metrics["latency_max_s"] = round(max(latencies), 4)
+        if run is not None:
+            for outcome in usertests.Outcome:
+                metrics[f"tests_{outcome.value}"] = run.count(outcome)
+        return metrics

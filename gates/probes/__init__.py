@@ -1,0 +1,1 @@
+"""Built-in and user probes of the model-security gate: loading, judging, canaries, refusals."""

@@ -1,0 +1,133 @@
+"""Run the user's security tests with pytest and read the verdicts from JUnit XML.
+
+pytest runs in a subprocess in the workspace with the secure-ai-gates plugin, which binds its
+fixtures (``model``, ``canary``, ``assert_refuses``, ...) to the endpoint through environment
+variables. Exit status 5 (nothing collected) is reported, never passed; 2, 3 and 4 (collection
+error, internal error, usage error) mean the tests could not be judged.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET  # noqa: S405 - parses the XML our own pytest run wrote
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from gates import proc
+from gates.errors import GateError, ToolError
+from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, SYSTEM_PROMPT_ENV, URL_ENV
+
+PLUGIN_MODULE = "gates.pytest_plugin"
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_ENTRY_CHECK = ("import importlib.metadata as m, sys; "
+                "sys.stdout.write(next((e.name for e in m.entry_points(group='pytest11') "
+                "if e.value == 'gates.pytest_plugin'), ''))")
+
+
+class Outcome(str, enum.Enum):
+    """A test's result as JUnit XML records it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One test case read from the JUnit XML."""
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    file: str | None
+    line: int | None  # 1-based line of the test function
+    outcome: Outcome
+    message: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class UserTestRun:
+    """All test cases of one pytest run, and its exit status."""
+
+    cases: tuple[TestCase, ...]
+    exit_code: int
+    output_tail: str
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for c in self.cases if c.outcome is outcome)
+
+
+def plugin_argument(python: str) -> str:
+    """What to pass to ``-p``: the entry-point name when the plugin is installed, else the module."""
+    if python == sys.executable:
+        found = next((e.name for e in metadata.entry_points(group="pytest11") if e.value == PLUGIN_MODULE), "")
+    else:
+        found = proc.run([python, "-c", _ENTRY_CHECK], timeout=60, tool="python").stdout.strip()
+    return found or PLUGIN_MODULE
+
+
+def endpoint_environment(options: Mapping[str, object], canary: str | None, system_prompt: str | None) -> dict[str, str]:
+    """The variables that activate and configure the plugin's fixtures (no secret values)."""
+    env = {URL_ENV: str(options["url"]), ENDPOINT_ENV: json.dumps(dict(options))}
+    if canary:
+        env[CANARY_ENV] = canary
+    env[SYSTEM_PROMPT_ENV] = system_prompt or ""
+    return env
+
+
+def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, env: Mapping[str, str],
+                   timeout: float, python: str | None = None, extra_args: Sequence[str] = ()) -> UserTestRun:
+    """Run pytest on ``targets`` (workspace-relative) and return the parsed results."""
+    python = python or sys.executable
+    xml_path = work_dir / "user-tests.junit.xml"
+    xml_path.unlink(missing_ok=True)
+    argv = [python, "-m", "pytest", *targets, f"--junitxml={xml_path}", "-o", "junit_family=xunit1",
+            "-p", plugin_argument(python), "-p", "no:cacheprovider", "-q", "-rN", *extra_args]
+    pythonpath = os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
+    done = proc.run(argv, timeout=timeout, cwd=workspace, env={**env, "PYTHONPATH": pythonpath},
+                    ok_codes=range(0, 6), tool="pytest")
+    tail = (done.stdout[-3000:] + "\n" + done.stderr[-2000:]).strip()
+    if done.returncode in (2, 3, 4):
+        meaning = {2: "a test file could not be collected (import or syntax error)", 3: "pytest crashed",
+                   4: "pytest was called wrongly (a test path may not exist)"}[done.returncode]
+        raise GateError(f"pytest exited with status {done.returncode}: {meaning}:\n{tail[-1500:]}")
+    if done.returncode == 5:
+        return UserTestRun((), 5, tail)
+    if not xml_path.is_file():
+        if "No module named pytest" in tail:
+            raise ToolError(f"pytest is not installed for {python} (pip install pytest)", tool="pytest")
+        raise ToolError(f"pytest exited with {done.returncode} but wrote no JUnit XML at {xml_path}", tool="pytest")
+    return UserTestRun(parse_junit(xml_path), done.returncode, tail)
+
+
+def parse_junit(path: Path) -> tuple[TestCase, ...]:
+    """Test cases from a pytest JUnit XML file (xunit1 family: ``file`` and 0-based ``line``)."""
+    try:
+        root = ET.parse(path).getroot()  # noqa: S314 - our own pytest run's output
+    except ET.ParseError as exc:
+        raise ToolError(f"cannot read pytest's JUnit XML {path}: {exc}", tool="pytest") from None
+    cases = []
+    for case in root.iter("testcase"):
+        outcome, message, detail = Outcome.PASSED, "", ""
+        for tag, kind in (("failure", Outcome.FAILED), ("error", Outcome.ERROR), ("skipped", Outcome.SKIPPED)):
+            element = case.find(tag)
+            if element is not None:
+                outcome, message, detail = kind, element.get("message", ""), (element.text or "")
+                break
+        file = case.get("file")
+        line = case.get("line")
+        name = case.get("name", "?")
+        classname = case.get("classname", "")
+        nodeid = f"{file}::{name}" if file else f"{classname}::{name}"
+        if file and "." in classname and not classname.endswith(Path(file).stem):
+            nodeid = f"{file}::{classname.rsplit('.', 1)[-1]}::{name}"
+        cases.append(TestCase(nodeid, file, int(line) + 1 if line and line.isdigit() else None, outcome,
+                              message, detail))
+    return tuple(cases)
