@@ -1,13 +1,160 @@
-"""Gate ``dependencies``: No dependency with a known vulnerability (pip-audit, safety)."""
+"""Gate ``dependencies``: no dependency with a known vulnerability (pip-audit, safety).
+
+Audits requirements files, lock files, ``pyproject.toml`` or an installed environment with
+pip-audit's JSON output, optionally safety as a second source, and merges what they report by
+vulnerability id and alias. Each finding names the package, installed version, ids, fix
+versions and the advisory's severity, and sits on the requirement line that pins the package.
+
+Offline: ``advisory-db: DIR`` makes the gate load a local OSV advisory database (the PyPA
+advisory-database layout), serve it on ``127.0.0.1:<free port>`` in-process and point
+pip-audit at it; ``osv-url`` points pip-audit at a mirror started elsewhere
+(``secure-ai-gates osv-mirror --db DIR``). A missing database, an unreachable service or a
+failed audit (after bounded retries) ends the gate in error: it never passes by default.
+"""
 
 from __future__ import annotations
 
-from gates.plugins.base import UnavailableGate
+import contextlib
+import time
+from typing import Iterator
+
+import requests
+
+from gates.errors import GateError
+from gates.model import Checked, Finding, Outcome, Severity
+from gates.osv import pipaudit, safety
+from gates.osv.findings import SeverityLookup, merge, to_findings
+from gates.osv.loader import LoadedDatabase, load_database
+from gates.osv.plan import AuditPlan, plan
+from gates.osv.server import OsvApi, RunningMirror
+from gates.osv.sources import SourceKind
+from gates.plugins.base import Gate, GateContext
+from gates.fingerprint import fingerprints
+
+PROBE = {"package": {"name": "pip", "ecosystem": "PyPI"}, "version": "0.0.0.dev0"}
 
 
-class DependenciesGate(UnavailableGate):
+class DependenciesGate(Gate):
     """No dependency with a known vulnerability (pip-audit, safety)."""
 
     name = "dependencies"
     title = "Dependency vulnerabilities"
     tool = "pip-audit"
+    default_fail_on = Severity.LOW
+    default_timeout_s = 600.0
+
+    def run(self, ctx: GateContext) -> Outcome:  # noqa: D102 - see the class docstring
+        audit_plan = plan(ctx.options, ctx.workspace)
+        versions = {"pip-audit": pipaudit.version()}  # raises ToolError when pip-audit is missing
+        if not audit_plan.sources:
+            return Checked((), 0, "no dependency source found (requirements*.txt, pylock*.toml, pyproject.toml "
+                                  "with [project] dependencies); configure 'requirements' or 'environment'",
+                           tool_versions=versions)
+        with _service(ctx, audit_plan) as (osv_url, database):
+            if osv_url and database is None:
+                _probe(osv_url, audit_plan, ctx)
+            settings = pipaudit.ServiceSettings(audit_plan.service, osv_url, audit_plan.request_timeout,
+                                                audit_plan.index_url, audit_plan.retries)
+            reports = []
+            for source in audit_plan.sources:
+                if ctx.cancelled.is_set():
+                    raise GateError("cancelled before every dependency source was audited")
+                ctx.log(f"dependencies: auditing {source.label}")
+                reports.append(pipaudit.audit(source, settings, ctx.work_dir, remaining=ctx.remaining, log=ctx.log))
+            extra = []
+            if audit_plan.safety:
+                versions["safety"] = "installed" if safety.available() else "missing"
+                for source in audit_plan.sources:
+                    if source.kind is SourceKind.REQUIREMENTS:
+                        deps = safety.run_safety(source, timeout=ctx.remaining(), db=audit_plan.safety_db,
+                                                 key_env=audit_plan.safety_key_env)
+                        extra += [(source, dep, "safety") for dep in deps]
+            lookup = SeverityLookup(audit_plan.default_severity, index=database.index if database else None,
+                                    osv_base=None if database else audit_plan.osv_base,
+                                    timeout=audit_plan.request_timeout)
+            merged = merge([(r.source, dep, "pip-audit") for r in reports for dep in r.dependencies] + extra)
+            findings = to_findings(merged, lookup) + _skipped_findings(reports)
+        audited = {(d.name, d.version) for r in reports for d in r.dependencies if d.version is not None}
+        vulnerable = {(f.package, f.properties.get("installed_version")) for f in findings if f.rule_id != "unaudited-dependency"}
+        where = database.snapshot.describe() if database else (osv_url or "PyPI JSON API")
+        count = sum(1 for f in findings if f.rule_id != "unaudited-dependency")
+        summary = (f"{count} known vulnerabilit{'y' if count == 1 else 'ies'} in {len(vulnerable)} of {len(audited)} "
+                   f"dependencies" if count else f"no known vulnerability in {len(audited)} dependencies")
+        summary += f" from {len(reports)} source(s); advisories: {where}"
+        metrics = {"dependencies": len(audited), "vulnerabilities": count, "vulnerable_packages": len(vulnerable),
+                   "sources": [r.source.label for r in reports],
+                   "pip_audit_seconds": round(sum(r.duration_s for r in reports), 3),
+                   "severity_lookup_failures": len(lookup.failures)}
+        if database:
+            metrics["advisory_db"] = database.snapshot.as_dict()
+            metrics["advisory_db_load_seconds"] = round(database.load_seconds, 3)
+        return Checked(tuple(findings), len(audited), summary, _details(findings, reports, where, lookup),
+                       metrics, versions)
+
+
+@contextlib.contextmanager
+def _service(ctx: GateContext, audit_plan: AuditPlan) -> Iterator[tuple[str | None, LoadedDatabase | None]]:
+    """Yield the OSV query URL to use (a mirror started here for ``advisory-db``) and the database."""
+    if audit_plan.advisory_db is None:
+        yield audit_plan.osv_url, None
+        return
+    ctx.log(f"dependencies: loading advisory database {audit_plan.advisory_db}")
+    database = load_database(audit_plan.advisory_db)
+    with RunningMirror(OsvApi(database.index, database.snapshot)) as mirror:
+        ctx.log(f"dependencies: OSV mirror on {mirror.server.base_url} ({database.snapshot.describe()})")
+        yield mirror.server.query_url, database
+
+
+def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:
+    """Check that the OSV service answers before running pip-audit (bounded retries)."""
+    cause = ""
+    attempts = audit_plan.retries + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            response = requests.post(osv_url, json=PROBE, timeout=min(audit_plan.request_timeout, ctx.remaining()))
+            if response.status_code == 200:
+                return
+            cause = f"HTTP {response.status_code}: {response.text[:200]}"
+        except requests.RequestException as exc:
+            cause = f"{exc.__class__.__name__}: {exc}"
+        if attempt < attempts:
+            time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
+    raise GateError(f"the OSV service {osv_url} is unreachable after {attempts} attempt(s) ({cause[:400]}); "
+                    "start a mirror (secure-ai-gates osv-mirror --db DIR) or set advisory-db")
+
+
+def _skipped_findings(reports: list[pipaudit.AuditReport]) -> list[Finding]:
+    """An info finding for each dependency pip-audit could not audit (URL or editable requirements)."""
+    items = [(r.source, d) for r in reports for d in r.dependencies if d.skip_reason]
+    prints = fingerprints(("unaudited-dependency", s.label, d.name) for s, d in items)
+    out = []
+    for (source, dep), fp in zip(items, prints):
+        where = source.location(dep.name)
+        out.append(Finding("unaudited-dependency", Severity.INFO, f"{dep.name} was not audited: {dep.skip_reason}",
+                           fp, path=where.path if where else None, line=where.line if where else None,
+                           tool="pip-audit", title="dependency not audited", package=dep.name))
+    return out
+
+
+def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], where: str, lookup: SeverityLookup) -> str:
+    lines = [f"Advisories: {where}", "", "Audited: " + ", ".join(
+        f"`{r.source.label}` ({sum(1 for d in r.dependencies if d.version)} deps"
+        f"{', pinned, no resolution' if r.source.pinned else ''})" for r in reports)]
+    vulns = [f for f in findings if f.rule_id != "unaudited-dependency"]
+    if vulns:
+        lines += ["", "| package | version | vulnerability | aliases | fixed in | severity | declared at |",
+                  "|---|---|---|---|---|---|---|"]
+        for f in sorted(vulns, key=lambda f: (-f.severity.rank, f.package or "", f.rule_id)):
+            place = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "environment")
+            lines.append(f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
+                         f"{', '.join(f.aliases) or '-'} | {', '.join(f.properties.get('fix_versions') or []) or '-'} | "
+                         f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |")
+    skipped = [f for f in findings if f.rule_id == "unaudited-dependency"]
+    if skipped:
+        lines += ["", "Not audited: " + "; ".join(f.message for f in skipped)]
+    if any(f.properties.get("severity_source") == "default" for f in vulns):
+        lines += ["", "Severity `default`: the advisory states no CVSS v3 score or severity label, so the gate's "
+                      "`default-severity` applies (high unless configured)."]
+    if lookup.failures:
+        lines += ["", f"Severity lookups that failed (default severity applied): {', '.join(lookup.failures[:10])}"]
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""Safety (pyupio/safety) as an optional second source of vulnerabilities.
+
+Runs ``safety check -r FILE --output json`` (its legacy, scriptable command) for each
+requirements file. Current safety versions need an API key (``--key``, read from an
+environment variable) or a local database (``--db DIR``) and network access otherwise; when
+safety is enabled but missing or unusable the gate ends in error with safety's own message.
+Exit status 64 means "vulnerabilities found"; any other non-zero status is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gates import proc
+from gates.errors import GateError, ToolError
+from gates.osv.pipaudit import AuditedDependency, ReportedVuln
+from gates.osv.sources import AuditSource
+
+TOOL = "safety"
+_FOUND = 64
+
+
+def available() -> bool:
+    """True when the ``safety`` package can be imported by our interpreter."""
+    return importlib.util.find_spec("safety") is not None
+
+
+def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env: str) -> tuple[AuditedDependency, ...]:
+    """Audit one requirements file with safety; raise :class:`GateError` when safety cannot."""
+    if not available():
+        raise GateError("safety is enabled (option 'safety: true') but not installed: `pip install safety` "
+                        "(it needs an API key or a local database), or turn the option off")
+    args = proc.python_tool("safety") + ["check", "-r", str(source.path), "--output", "json"]
+    if db is not None:
+        args += ["--db", str(db)]
+    key = os.environ.get(key_env)
+    if key:
+        args += ["--key", key]
+    try:
+        done = proc.run(args, timeout=timeout, ok_codes=(0, _FOUND), tool=TOOL)
+    except ToolError as exc:
+        raise GateError(f"safety could not audit {source.label}: {exc} (set ${key_env} to a Safety API key "
+                        "or give 'safety-db' a local database directory)") from None
+    return parse_safety(done.stdout, source)
+
+
+def parse_safety(text: str, source: AuditSource) -> tuple[AuditedDependency, ...]:
+    """Read ``safety check --output json``: one AuditedDependency per vulnerable package."""
+    start = text.find("{")
+    try:
+        data: Any = json.loads(text[start:]) if start >= 0 else None
+        vulns = data["vulnerabilities"]
+        by_package: dict[tuple[str, str], list[ReportedVuln]] = {}
+        for vuln in vulns:
+            ids = [str(vuln["vulnerability_id"])]
+            cve = vuln.get("CVE")
+            aliases = tuple(str(c) for c in (cve if isinstance(cve, list) else [cve]) if c)
+            fixed = tuple(str(f) for f in vuln.get("fixed_versions") or ())
+            key = (str(vuln["package_name"]), str(vuln["analyzed_version"]))
+            by_package.setdefault(key, []).append(
+                ReportedVuln(f"SAFETY-{ids[0]}" if ids[0].isdigit() else ids[0], aliases, fixed,
+                             str(vuln.get("advisory") or ""), safety_severity(vuln)))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GateError(f"safety wrote unreadable JSON for {source.label}: {exc!r}") from None
+    return tuple(AuditedDependency(name, version, tuple(vs)) for (name, version), vs in by_package.items())
+
+
+def safety_severity(vuln: Any) -> str | None:
+    """A severity label from a safety vulnerability record when it carries one (CVSS v3 base severity)."""
+    severity = vuln.get("severity") if isinstance(vuln, dict) else None
+    if isinstance(severity, dict):
+        cvss = severity.get("cvssv3") or {}
+        if isinstance(cvss, dict) and cvss.get("base_severity"):
+            return str(cvss["base_severity"])
+    return None

@@ -1,0 +1,152 @@
+"""What the dependencies gate audits, and where each dependency is declared.
+
+A source is a requirements file, a ``pyproject.toml``, the ``pylock*.toml`` lock files of a
+directory, or an installed environment. For each file source we also find the line that
+declares each package, so a finding's annotation lands on that line.
+
+Requirements files are read with ``pip_requirements_parser`` (the parser pip-audit itself
+uses). ``-r other.txt`` includes become sources of their own (pip-audit does not follow them
+when it audits without pip), and a file is *pinned* when every requirement is ``==X`` or
+carries ``--hash``: then no resolution (and no package index) is needed.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from gates.errors import ConfigError, ToolError
+
+_EXACT = re.compile(r"^===?\s*[^*\s,]+$")
+_NAME_LINE = re.compile(r'^\s*name\s*=\s*["\']([^"\']+)["\']')
+
+
+class SourceKind(str, enum.Enum):
+    """The kinds of dependency sources pip-audit can audit."""
+
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    LOCK = "lock"
+    ENVIRONMENT = "environment"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a package is declared: a workspace-relative file and a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """One thing to audit; ``locations`` maps normalised package names to their declaration."""
+
+    kind: SourceKind
+    label: str  # workspace-relative path, or "environment (python)"
+    path: Path | None = None  # the file (requirements, pyproject) or directory (lock files)
+    pinned: bool = False
+    python: str | None = None  # ENVIRONMENT: the interpreter whose packages are audited
+    locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def location(self, package: str) -> Location | None:
+        """Where ``package`` is declared in this source (the file itself when no line is known)."""
+        if self.kind is SourceKind.ENVIRONMENT:
+            return None
+        return self.locations.get(canonicalize_name(package)) or Location(self.label)
+
+
+def _parser() -> Any:
+    try:
+        from pip_requirements_parser import RequirementsFile
+    except ImportError:
+        raise ToolError("pip-audit is not installed (pip_requirements_parser is missing); "
+                        "install secure-ai-gates with its pip-audit extra", tool="pip-audit") from None
+    return RequirementsFile
+
+
+def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = None) -> list[AuditSource]:
+    """The source for requirements file ``path`` followed by those of the files it includes."""
+    seen = set() if seen is None else seen
+    resolved = path.resolve()
+    if resolved in seen:
+        return []
+    seen.add(resolved)
+    label = _relative(path, workspace)
+    parsed = _parser().from_file(str(path))
+    if parsed.invalid_lines:
+        bad = parsed.invalid_lines[0]
+        raise ConfigError(f"invalid requirement: {bad.error_message}", source=label, line=bad.requirement_line.line_number,
+                          hint="fix the line so pip can read it")
+    locations: dict[str, Location] = {}
+    pinned = True
+    for req in parsed.requirements:
+        if req.name:
+            locations.setdefault(canonicalize_name(req.name), Location(label, req.requirement_line.line_number))
+        exact = req.specifier is not None and bool(_EXACT.match(str(req.specifier)))
+        pinned = pinned and (exact or bool(req.hash_options))
+    out = [AuditSource(SourceKind.REQUIREMENTS, label, path, pinned, locations=locations)]
+    for option in parsed.options:
+        for include in option.options.get("requirements", ()):
+            included = (path.parent / include)
+            if not included.is_file():
+                raise ConfigError(f"includes {include!r}, which does not exist", source=label,
+                                  line=option.requirement_line.line_number)
+            out += requirements_sources(included, workspace, seen)
+    return out
+
+
+def pyproject_source(path: Path, workspace: Path) -> AuditSource | None:
+    """The source for a ``pyproject.toml`` declaring ``[project] dependencies`` (None when it declares none)."""
+    label = _relative(path, workspace)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read it: {exc}", source=label) from None
+    deps = (data.get("project") or {}).get("dependencies")
+    if not deps:
+        return None
+    names = set()
+    for dep in deps:
+        try:
+            names.add(canonicalize_name(Requirement(dep).name))
+        except InvalidRequirement as exc:
+            raise ConfigError(f"invalid dependency {dep!r}: {exc}", source=label, key="project.dependencies") from None
+    locations: dict[str, Location] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        for quoted in re.findall(r'["\']([^"\']+)["\']', line):
+            try:
+                name = canonicalize_name(Requirement(quoted).name)
+            except InvalidRequirement:
+                continue
+            if name in names:
+                locations.setdefault(name, Location(label, number))
+    return AuditSource(SourceKind.PYPROJECT, label, path, locations=locations)
+
+
+def lock_source(directory: Path, lock_files: list[Path], workspace: Path) -> AuditSource:
+    """The source for the ``pylock*.toml`` files of ``directory`` (pip-audit audits them together)."""
+    locations: dict[str, Location] = {}
+    for lock in lock_files:
+        label = _relative(lock, workspace)
+        for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
+            match = _NAME_LINE.match(line)
+            if match:
+                locations.setdefault(canonicalize_name(match.group(1)), Location(label, number))
+    label = _relative(lock_files[0], workspace) if len(lock_files) == 1 else _relative(directory, workspace)
+    return AuditSource(SourceKind.LOCK, label, directory, pinned=True, locations=locations)
+
+
+def _relative(path: Path, workspace: Path) -> str:
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
