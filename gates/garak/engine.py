@@ -106,7 +106,9 @@ def write_config(work: Path, settings: RunSettings) -> Path:
         },
         "run": {"generations": settings.generations, "soft_probe_prompt_cap": settings.prompt_cap,
                 "seed": settings.seed},
-        "reporting": {"report_dir": str(work / "reports")},
+        # 1000 resamples instead of garak's 10000: the 95 % bound moves by well under a point and
+        # the interval no longer costs about a second per probe/detector pair
+        "reporting": {"report_dir": str(work / "reports"), "bootstrap_num_iterations": 1000},
     }
     path = work / "garak-config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

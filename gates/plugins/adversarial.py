@@ -41,8 +41,10 @@ def _preflight(ctx: GateContext) -> None:
     from gates.endpoint import EndpointClient  # noqa: PLC0415 - shared client, imported when needed
 
     assert ctx.endpoint is not None
+    deadline = ctx.deadline if ctx.deadline != float("inf") else None
     try:
-        EndpointClient(ctx.endpoint).send("Hello")
+        with EndpointClient(ctx.endpoint, cancelled=ctx.cancelled, deadline=deadline) as client:
+            client.send("Hello")
     except GatesError as exc:
         raise GateError(f"the endpoint {ctx.endpoint.url} did not answer a test request: {exc}") from None
 
