@@ -38,9 +38,13 @@ def load_yaml(path: Path) -> tuple[Any, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
     try:
-        loader = _loader()
-        node = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        loader_class = _loader()
+        node = yaml.compose(text, Loader=loader_class)
+        loader = loader_class(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -67,14 +67,72 @@ def render() -> str:
     return json.dumps(config_schema(), indent=2, sort_keys=False) + "\n"
 
 
+REFERENCE = SHIPPED.parent / "docs" / "configuration.md"
+
+
+def render_reference() -> str:
+    """The configuration reference in Markdown, generated from the schema's descriptions."""
+    schema = config_schema()
+    lines = ["# Configuration reference", "",
+             "Generated from `secure-ai-gates.schema.json` by `python -m gates.config.schema --write`;",
+             "do not edit by hand. File: `.github/secure-ai-gates.yml` (or `--config`).", "",
+             "## Top level", "", "| key | type | description |", "|---|---|---|"]
+    for key, prop in schema["properties"].items():
+        lines.append(f"| `{key}` | {_type(prop, schema)} | {_desc(prop, schema)} |")
+    for name, section in (("endpoint", schema["$defs"]["endpoint"]), ("waivers[]", schema["$defs"]["waiver"])):
+        lines += ["", f"## `{name}`", "", "| key | type | description |", "|---|---|---|"]
+        required = set(section.get("required", []))
+        for key, prop in section.get("properties", {}).items():
+            mark = " (required)" if key in required else ""
+            lines.append(f"| `{key}`{mark} | {_type(prop, schema)} | {_desc(prop, schema)} |")
+    for gate, wrapper in schema["properties"]["gates"]["properties"].items():
+        section = wrapper["anyOf"][1]
+        lines += ["", f"## `gates.{gate}`", "", section.get("description", ""), "",
+                  "`true`/`false` is short for `enabled: true`/`false`.", "",
+                  "| key | type | description |", "|---|---|---|"]
+        for key, prop in section["properties"].items():
+            lines.append(f"| `{key}` | {_type(prop, schema)} | {_desc(prop, schema)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _resolve(prop: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = prop.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        return {**schema["$defs"][ref.split("/")[-1]], **{k: v for k, v in prop.items() if k != "$ref"}}
+    return prop
+
+
+def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
+    prop = _resolve(prop, schema)
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    kinds = prop.get("type") or [_type(p, schema) for p in prop.get("anyOf", prop.get("oneOf", []))]
+    if isinstance(kinds, list):
+        return " or ".join(str(k) for k in kinds) or "any"
+    if kinds == "array" and isinstance(prop.get("items"), dict):
+        return f"list of {_type(prop['items'], schema)}"
+    return str(kinds)
+
+
+def _desc(prop: dict[str, Any], schema: dict[str, Any]) -> str:
+    text = prop.get("description") or _resolve(prop, schema).get("description", "")
+    if "default" in prop:
+        text += f" Default: `{json.dumps(prop['default'])}`."
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the schema, or ``--write`` it to the repository root."""
+    """Print the schema, or ``--write`` it (and the Markdown reference) into the repository."""
     parser = argparse.ArgumentParser(prog="python -m gates.config.schema")
-    parser.add_argument("--write", action="store_true", help=f"write {SHIPPED.name}")
+    parser.add_argument("--write", action="store_true", help=f"write {SHIPPED.name} and docs/configuration.md")
     args = parser.parse_args(argv)
     if args.write:
         SHIPPED.write_text(render(), encoding="utf-8")
-        print(f"wrote {SHIPPED}")
+        REFERENCE.parent.mkdir(exist_ok=True)
+        REFERENCE.write_text(render_reference(), encoding="utf-8")
+        print(f"wrote {SHIPPED} and {REFERENCE}")
     else:
         print(render(), end="")
     return 0

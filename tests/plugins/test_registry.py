@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.config.schema import SCHEMA_DIR, SHIPPED, render
+from gates.config.schema import REFERENCE, SCHEMA_DIR, SHIPPED, render, render_reference
 from gates.config.settings import GitHubEnv
 from gates.model import Checked, Errored, Skipped
 from gates.plugins.base import Gate, GateContext
@@ -33,8 +33,9 @@ def test_every_member_is_registered_and_complete(member: GateName) -> None:
         assert prop.get("description"), f"{member.value}.{key} has no description"
 
 
-def test_shipped_schema_is_up_to_date() -> None:
+def test_shipped_schema_and_reference_are_up_to_date() -> None:
     assert SHIPPED.read_text(encoding="utf-8") == render(), "run: python -m gates.config.schema --write"
+    assert REFERENCE.read_text(encoding="utf-8") == render_reference(), "run: python -m gates.config.schema --write"
 
 
 @pytest.mark.parametrize("member", list(GateName))
