@@ -89,9 +89,9 @@ class ModelIntegrityGate(Gate):
             policy_kwargs["unknown_global_severity"] = Severity.parse(ctx.option("unknown-global-severity"))
         ctx.log(f"{self.name}: scanning {len(files)} file(s) statically")
         report = scan_paths(files, root=ctx.workspace, policy=ScanPolicy(**policy_kwargs))
-        import gates.scanner as scanner
+        from gates import __version__
 
-        return report.files_scanned, list(report.findings), str(getattr(scanner, "__version__", ""))
+        return report.files_scanned, list(report.findings), __version__
 
 
 def _unpinned(paths: list[str]) -> list[Finding]:
