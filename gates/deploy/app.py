@@ -1,0 +1,69 @@
+"""Wires settings, sources, monitor, state file, cancel guard and report into one deploy run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Mapping
+
+from gates import ghactions
+from gates.deploy.cancel import CancelGuard, Cancelled
+from gates.deploy.deployer import Deployer, Outcome
+from gates.deploy.monitor import Monitor
+from gates.deploy.report import publish
+from gates.deploy.rules import Rule
+from gates.deploy.settings import DeploySettings
+from gates.deploy.sources import HttpProbeSource, JsonMetricsSource, MetricSource, PrometheusSource
+from gates.deploy.state import StateFile
+from gates.errors import ToolError
+
+
+def build_sources(settings: DeploySettings) -> list[MetricSource]:
+    """One source per configured URL."""
+    sources: list[MetricSource] = []
+    common = {"headers": settings.probe_headers, "timeout_s": settings.probe_timeout_s}
+    if settings.health_url:
+        sources.append(HttpProbeSource(settings.health_url, label="health", expect_body=settings.expect_body,
+                                       requests_per_interval=settings.probe_requests, **common))
+    if settings.endpoint_url:
+        sources.append(HttpProbeSource(settings.endpoint_url, label="endpoint", method="POST",
+                                       body=settings.endpoint_body, requests_per_interval=settings.probe_requests,
+                                       **common))
+    if settings.prometheus_url:
+        sources.append(PrometheusSource(settings.prometheus_url, settings.prometheus_queries,
+                                        interval_s=settings.interval_s, **common))
+    if settings.metrics_url:
+        sources.append(JsonMetricsSource(settings.metrics_url, settings.metrics_paths, **common))
+    return sources
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _warn(message: str) -> None:
+    ghactions.emit("warning", message, {"title": "Deploy state file"})
+
+
+def deploy(settings: DeploySettings, environ: Mapping[str, str]) -> Outcome:
+    """Run the deploy and publish its report; return the outcome."""
+    sources = build_sources(settings)
+    rules = {metric: Rule(metric, maximum) for metric, maximum in settings.thresholds.items()}
+    monitor = Monitor(sources, rules, settings.limits, settings.on_missing_data, settings.interval_s, log=_log)
+    state = StateFile(settings.state_file, warn=_warn)
+    try:
+        with CancelGuard(_log) as guard:
+            deployer = Deployer(settings, monitor, state, guard, log=_log, run_id=environ.get("GITHUB_RUN_ID", ""))
+            try:
+                outcome = deployer.run()
+            except Cancelled as exc:
+                raise ToolError(f"cancelled by {exc} before anything was deployed") from None
+    finally:
+        for source in sources:
+            source.close()
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    output = environ.get("GITHUB_OUTPUT")
+    report = publish(outcome, settings.thresholds, settings.report_dir, Path(summary) if summary else None,
+                     Path(output) if output else None)
+    print(f"deploy result: {outcome.result.value} ({outcome.reason}); report {report}", file=sys.stderr, flush=True)
+    return outcome

@@ -1,0 +1,144 @@
+"""The monitor loop: one collection per interval from every source, judged, counted.
+
+Ticks are scheduled on ``time.monotonic()`` at ``start + k * interval``; a collection gets
+``collect_fraction`` of the interval as its deadline, so the verdict of an interval is known
+before the next tick and the rollback can start within one interval of the interval that
+crossed the limit. Sources are read in parallel threads; a source that has not answered by
+the deadline counts as missing data. Missed ticks (a slow machine) are skipped, not queued.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping, Sequence
+
+import requests
+
+from gates.deploy.rules import IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
+from gates.deploy.sources.base import MetricName, MetricSource, Reading
+from gates.errors import GatesError
+
+_COLLECT_FRACTION = 0.8
+_GRACE_S = 0.05
+
+
+@dataclass(frozen=True)
+class IntervalRecord:
+    """One row of the timeline."""
+
+    phase: str
+    index: int
+    started_at: str
+    offset_s: float
+    status: IntervalStatus
+    worst: Mapping[MetricName, float]
+    violations: tuple[str, ...]
+    missing: tuple[str, ...]
+    collect_s: float
+    requests: int
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """How a monitoring or verification window ended."""
+
+    phase: str
+    healthy: bool
+    reason: str
+    records: tuple[IntervalRecord, ...]
+    cancelled: bool = False
+    #: monotonic start of the interval whose verdict ended the window (None when none did)
+    deciding_interval_start: float | None = None
+    decided_at: float | None = None
+    first_bad_offset_s: float | None = None
+    collect_overhead_s: tuple[float, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Monitor:
+    """Reads ``sources`` every ``interval_s`` and judges them by ``rules`` and ``limits``."""
+
+    sources: Sequence[MetricSource]
+    rules: Mapping[MetricName, Rule]
+    limits: Limits
+    policy: MissingDataPolicy
+    interval_s: float
+    log: Callable[[str], None] = print
+    clock: Callable[[], float] = time.monotonic
+
+    def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event) -> WindowResult:
+        """Watch for ``duration_s`` seconds (the first ``warmup_s`` do not count)."""
+        for source in self.sources:
+            source.start_window()
+        tally = Tally(self.limits)
+        records: list[IntervalRecord] = []
+        first_bad: float | None = None
+        start = self.clock()
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(self.sources)),
+                                                     thread_name_prefix=f"deploy-{phase}")
+        try:
+            index = 0
+            while True:
+                tick = start + index * self.interval_s
+                if tick - start >= duration_s - 1e-9:
+                    break
+                if cancelled.wait(max(0.0, tick - self.clock())):
+                    return WindowResult(phase, False, "cancelled", tuple(records), cancelled=True,
+                                        first_bad_offset_s=first_bad)
+                tick_now = self.clock()
+                if tick_now - tick > self.interval_s:  # fell behind: skip to the current tick
+                    index = int((tick_now - start) // self.interval_s)
+                    continue
+                record = self._interval(pool, phase, index, tick, start, warmup_s)
+                records.append(record)
+                self.log(_line(record))
+                if record.status is IntervalStatus.BAD and first_bad is None:
+                    first_bad = record.offset_s
+                reason = tally.add(record.status)
+                if reason is not None:
+                    return WindowResult(phase, False, reason, tuple(records), deciding_interval_start=tick,
+                                        decided_at=self.clock(), first_bad_offset_s=first_bad,
+                                        collect_overhead_s=tuple(r.collect_s for r in records))
+                index += 1
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        reason = tally.at_end()
+        return WindowResult(phase, reason is None, reason or "every limit held for the whole window",
+                            tuple(records), first_bad_offset_s=first_bad,
+                            collect_overhead_s=tuple(r.collect_s for r in records))
+
+    def _interval(self, pool: concurrent.futures.ThreadPoolExecutor, phase: str, index: int, tick: float,
+                  start: float, warmup_s: float) -> IntervalRecord:
+        began = self.clock()
+        deadline = tick + self.interval_s * _COLLECT_FRACTION
+        elapsed = began - start
+        futures = {pool.submit(source.collect, deadline, elapsed): source for source in self.sources}
+        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - self.clock()) + _GRACE_S)
+        readings = [_reading(future, futures[future], future in done) for future in futures]
+        verdict = judge(readings, self.rules, self.policy)
+        status = IntervalStatus.WARMUP if tick - start < warmup_s else verdict.status
+        return IntervalRecord(phase, index + 1, datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                              round(tick - start, 3), status, verdict.worst, verdict.violations, verdict.missing,
+                              round(self.clock() - began, 4), sum(r.requests for r in readings))
+
+
+def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource, done: bool) -> Reading:
+    """The source's reading, or a reading with everything missing and the reason."""
+    if not done:
+        future.cancel()
+        return Reading.failed(source.name, source.provides(), "did not answer within the interval")
+    try:
+        return future.result()
+    except (GatesError, requests.RequestException, ValueError, OSError) as exc:
+        return Reading.failed(source.name, source.provides(), f"{type(exc).__name__}: {exc}")
+
+
+def _line(record: IntervalRecord) -> str:
+    values = ", ".join(f"{metric.value}={value:.4g}" for metric, value in sorted(record.worst.items()))
+    extra = "; ".join(record.violations or record.missing)
+    return (f"[{record.phase} #{record.index} +{record.offset_s:.2f}s] {record.status.value}"
+            + (f" ({values})" if values else "") + (f": {extra}" if extra else ""))

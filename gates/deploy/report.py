@@ -1,0 +1,142 @@
+"""The deploy report: job-summary Markdown (timeline table + Mermaid charts), JSON, outputs.
+
+Outputs (``$GITHUB_OUTPUT``): ``result`` (healthy | rolled-back | rollback-failed | cancelled),
+``previous-version``, ``deployed-version``, ``report``. A failed rollback or a cancelled deploy
+also prints an ``::error title=…::`` annotation that says what a person must do now.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Mapping
+
+from gates import ghactions
+from gates.deploy.deployer import Outcome, Result
+from gates.deploy.monitor import IntervalRecord, WindowResult
+from gates.deploy.rules import format_value
+from gates.deploy.sources.base import MetricName
+
+_CHART_POINTS = 60
+_VERDICT = {Result.HEALTHY: "✅ healthy", Result.ROLLED_BACK: "↩️ rolled back",
+            Result.ROLLBACK_FAILED: "🛑 rollback failed", Result.CANCELLED: "⚠️ cancelled"}
+_TITLE = {Result.ROLLBACK_FAILED: "Deploy: rollback failed", Result.CANCELLED: "Deploy cancelled"}
+
+
+def outputs(outcome: Outcome, report_path: Path) -> dict[str, str]:
+    """The step outputs."""
+    return {"result": outcome.result.value, "previous-version": outcome.previous_version,
+            "deployed-version": outcome.deployed_version, "report": str(report_path)}
+
+
+def to_json(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> dict[str, Any]:
+    """The machine-readable report (``deploy-report.json``)."""
+    return {
+        "schema": 1, "result": outcome.result.value, "exit_code": int(outcome.exit_code),
+        "previous_version": outcome.previous_version, "deployed_version": outcome.deployed_version,
+        "reason": outcome.reason, "action_needed": outcome.action_needed, "interval_s": outcome.interval_s,
+        "rollback_delay_s": outcome.rollback_delay_s, "decision_to_rollback_s": outcome.decision_to_rollback_s,
+        "thresholds": {m.value: v for m, v in thresholds.items()},
+        "windows": [_window_json(w) for w in outcome.windows],
+        "commands": [asdict(c) for c in outcome.commands],
+    }
+
+
+def _window_json(window: WindowResult) -> dict[str, Any]:
+    return {"phase": window.phase, "healthy": window.healthy, "reason": window.reason, "cancelled": window.cancelled,
+            "first_bad_offset_s": window.first_bad_offset_s,
+            "intervals": [{"index": r.index, "started_at": r.started_at, "offset_s": r.offset_s,
+                           "status": r.status.value, "values": {m.value: _finite(v) for m, v in r.worst.items()},
+                           "violations": list(r.violations), "missing": list(r.missing), "collect_s": r.collect_s,
+                           "requests": r.requests} for r in window.records]}
+
+
+def _finite(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
+
+
+def markdown(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> str:
+    """The job summary."""
+    lines = [f"## Deploy: {_VERDICT[outcome.result]}", "",
+             "| | |", "|---|---|",
+             f"| result | `{outcome.result.value}` |",
+             f"| previous version | `{_cell(outcome.previous_version)}` |",
+             f"| deployed version | `{_cell(outcome.deployed_version)}` |",
+             f"| why | {_cell(outcome.reason)} |"]
+    if outcome.rollback_delay_s is not None:
+        lines.append(f"| rollback started | {outcome.rollback_delay_s:.3f} s after the start of the interval that "
+                     f"crossed the limit (interval {outcome.interval_s:g} s) |")
+    lines.append("")
+    if outcome.action_needed:
+        lines += [f"> [!CAUTION]\n> {outcome.action_needed}", ""]
+    for window in outcome.windows:
+        lines += _window_section(window, thresholds)
+    if outcome.commands:
+        lines += ["### Commands", "", "| phase | command | result | time |", "|---|---|---|---|"]
+        for run in outcome.commands:
+            lines.append(f"| {run.phase} | `{_cell(run.command)[:120]}` | {_cell(run.error or 'ok')[:200]} | "
+                         f"{run.duration_s:.2f} s |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _window_section(window: WindowResult, thresholds: Mapping[MetricName, float]) -> list[str]:
+    title = "Monitoring" if window.phase == "monitor" else "Verification after the rollback"
+    lines = [f"### {title}: {'healthy' if window.healthy else 'not healthy'}", "", _cell(window.reason), ""]
+    if not window.records:
+        return lines
+    lines += ["| # | at | status | latency | error rate | injection attempts | notes |",
+              "|---|---|---|---|---|---|---|"]
+    for record in window.records:
+        cells = [format_value(m, record.worst[m]) if m in record.worst else "–" for m in MetricName]
+        notes = "; ".join(record.violations or record.missing)
+        lines.append(f"| {record.index} | +{record.offset_s:.2f} s | {record.status.value} | {' | '.join(cells)} | "
+                     f"{_cell(notes)[:300]} |")
+    lines.append("")
+    for metric, scale, unit in ((MetricName.LATENCY_MS, 1.0, "ms"), (MetricName.ERROR_RATE, 100.0, "%")):
+        chart = _chart(window.records, metric, scale, unit, thresholds.get(metric))
+        if chart:
+            lines += chart
+    return lines
+
+
+def _chart(records: tuple[IntervalRecord, ...], metric: MetricName, scale: float, unit: str,
+           threshold: float | None) -> list[str]:
+    """A Mermaid xychart of one metric (intervals without a value are left out)."""
+    points = [(r.index, r.worst[metric] * scale) for r in records
+              if metric in r.worst and math.isfinite(r.worst[metric])][-_CHART_POINTS:]
+    if len(points) < 2:
+        return []
+    top = max([v for _, v in points] + ([threshold * scale] if threshold is not None else []))
+    lines = ["```mermaid", "xychart-beta", f'    title "{metric.label} per interval"',
+             f"    x-axis [{', '.join(str(i) for i, _ in points)}]",
+             f'    y-axis "{unit}" 0 --> {max(top * 1.1, 1e-6):.4g}',
+             f"    line [{', '.join(f'{v:.4g}' for _, v in points)}]"]
+    if threshold is not None:
+        lines.append(f"    line [{', '.join(f'{threshold * scale:.4g}' for _ in points)}]")
+    return lines + ["```", ""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def publish(outcome: Outcome, thresholds: Mapping[MetricName, float], report_dir: Path,
+            step_summary: Path | None, output_file: Path | None) -> Path:
+    """Write the report files, the job summary, the outputs and the annotation; return the JSON path."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    report_path = report_dir / "deploy-report.json"
+    report_path.write_text(json.dumps(to_json(outcome, thresholds), indent=2) + "\n", encoding="utf-8")
+    text = markdown(outcome, thresholds)
+    (report_dir / "deploy-summary.md").write_text(text, encoding="utf-8")
+    if step_summary is not None:
+        ghactions.append_summary(step_summary, text)
+    if output_file is not None:
+        ghactions.append_outputs(output_file, outputs(outcome, report_path))
+    if outcome.result in _TITLE:
+        ghactions.emit("error", f"{outcome.reason}. {outcome.action_needed}", {"title": _TITLE[outcome.result]})
+    elif outcome.result is Result.ROLLED_BACK:
+        ghactions.emit("warning", outcome.reason, {"title": "Deploy rolled back"})
+    return report_path

@@ -1,0 +1,91 @@
+"""HTTP probes of a health URL or of the model endpoint: a few requests per interval.
+
+Each interval sends ``requests_per_interval`` requests one after another, each bounded by the
+probe timeout and by the interval's deadline. A request is an error when it fails to connect,
+times out, answers with a status >= 400, or lacks ``expect_body``. Latency is the mean over the
+requests that got an answer; when none did but some timed out, it is the longest wait (a lower
+bound). Requests refused at connect time carry no latency, only an error.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Mapping
+
+import requests
+
+from gates.deploy.sources.base import MetricName, MetricSource, Reading
+
+_MIN_BUDGET_S = 0.005
+
+
+class HttpProbeSource(MetricSource):
+    """Latency and error rate measured by our own requests."""
+
+    kind = "http"
+
+    def __init__(self, url: str, *, label: str | None = None, method: str = "GET", body: str | None = None,
+                 headers: Mapping[str, str] | None = None, expect_body: str | None = None,
+                 requests_per_interval: int = 3, timeout_s: float = 10.0, verify_tls: bool = True) -> None:
+        super().__init__(label or url)
+        self.url = url
+        self.method = method
+        self.body = body
+        self.expect_body = expect_body
+        self.requests_per_interval = requests_per_interval
+        self.timeout_s = timeout_s
+        self.verify_tls = verify_tls
+        self._session = requests.Session()
+        self._session.headers.update(dict(headers or {}))
+        if body is not None:
+            self._session.headers.setdefault("Content-Type", "application/json")
+
+    def provides(self) -> frozenset[MetricName]:
+        return frozenset({MetricName.LATENCY_MS, MetricName.ERROR_RATE})
+
+    def collect(self, deadline: float, window_elapsed_s: float) -> Reading:
+        latencies: list[float] = []
+        waited: list[float] = []
+        errors: list[str] = []
+        attempts = 0
+        for _ in range(self.requests_per_interval):
+            budget = min(self.timeout_s, deadline - time.monotonic())
+            if budget < _MIN_BUDGET_S:
+                break
+            attempts += 1
+            latency, error, timed_out = self._one(budget)
+            if latency is not None:
+                (waited if timed_out else latencies).append(latency)
+            if error is not None:
+                errors.append(error)
+        if attempts == 0:
+            return Reading.failed(self.name, self.provides(), "no time left in the interval for a probe")
+        values = {MetricName.ERROR_RATE: len(errors) / attempts}
+        missing: dict[MetricName, str] = {}
+        if latencies:
+            values[MetricName.LATENCY_MS] = sum(latencies) / len(latencies)
+        elif waited:
+            values[MetricName.LATENCY_MS] = max(waited)
+        else:
+            missing[MetricName.LATENCY_MS] = f"no probe got an answer ({errors[0]})"
+        return Reading(self.name, values, missing, attempts)
+
+    def _one(self, budget_s: float) -> tuple[float | None, str | None, bool]:
+        """(latency in ms or None, error text or None, timed out) of one request."""
+        started = time.perf_counter()
+        try:
+            response = self._session.request(self.method, self.url, data=self.body, timeout=budget_s,
+                                             verify=self.verify_tls, allow_redirects=False)
+        except requests.Timeout:
+            return (time.perf_counter() - started) * 1000.0, f"timed out after {budget_s * 1000:.0f} ms", True
+        except requests.RequestException as exc:
+            return None, f"request failed: {type(exc).__name__}", False
+        latency = (time.perf_counter() - started) * 1000.0
+        if response.status_code >= 400:
+            return latency, f"HTTP {response.status_code}", False
+        if self.expect_body is not None and self.expect_body not in response.text:
+            return latency, f"answer lacks the expected text {self.expect_body!r}", False
+        return latency, None, False
+
+    def close(self) -> None:
+        self._session.close()
