@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from gates.manifest import Algorithm, verify_tree
 from gates.manifest.integrity import run_checks
 from gates.manifest.signature import SignatureInvalid, verify_signature
 from gates.model import Severity
-from tests.manifest.support import commit_all, context, make_keys, make_models, sign
+from tests.manifest.support import REPO, commit_all, context, make_keys, make_models, sign
 
 
 @pytest.fixture()
@@ -144,3 +145,16 @@ def test_public_key_swapped_in_a_pr_is_caught_and_the_base_key_used(signed: tupl
     assert _check(ws, options, base_sha=base) == [
         ("SIGNATURE-INVALID", "models/model.sig", Severity.CRITICAL),
         ("SIGNING-KEY-CHANGED", "keys/model.pub", Severity.CRITICAL)]
+
+
+def test_committed_cli_signature_still_verifies_and_catches_tampering(tmp_path: Path) -> None:
+    """A bundle made by the model_signing 1.1.1 CLI (tests/assets/manifest/cli-signed)."""
+    asset = REPO / "tests" / "assets" / "manifest" / "cli-signed"
+    ws = tmp_path / "ws"
+    shutil.copytree(asset, ws)
+    content = verify_signature(ws / "model.sig", ws / "key.pub", "model", ws)
+    assert sorted(e.path for e in content.manifest.entries) == ["model/config.json", "model/model.safetensors"]
+    assert verify_tree(content.manifest, ws, scope=["model"], exclude=content.ignore).ok
+    (ws / "model" / "config.json").write_text('{"labels": ["a", "evil"]}\n', encoding="utf-8")
+    report = verify_tree(content.manifest, ws, scope=["model"], exclude=content.ignore)
+    assert [m.path for m in report.modified] == ["model/config.json"]
