@@ -63,6 +63,8 @@ SAFE_GLOBALS: frozenset[str] = frozenset(
         "numpy.random._mt19937.MT19937", "numpy.random._pcg64.PCG64", "numpy.random._pcg64.PCG64DXSM",
         "numpy.random._philox.Philox", "numpy.random._sfc64.SFC64",
         "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedlessSeedSequence",
     ]
     + [f"numpy.{name}" for name in (
         "float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32",

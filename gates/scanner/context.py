@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from gates.model import Severity
-from gates.scanner.pickle_walk import WalkResult
+from gates.scanner.opcodes import Buffer
+from gates.scanner.pickle_walk import NESTED_LOADERS, WalkResult
 from gates.scanner.policy import ScanPolicy, Verdict, classify
 
 MAX_DEPTH = 6  # archives inside archives
@@ -41,6 +43,9 @@ class ScanContext:
     members: list[str] = field(default_factory=list)
     pickles: int = 0
     decompressed: int = 0
+    depth: int = 0
+    # dispatch.scan_blob, set by the engine (a callback: dispatch imports this module)
+    scan_blob: Callable[..., Any] | None = None
 
     def add(self, rule_id: str, severity: Severity, member: str | None, message: str,
             context: str = "", global_name: str | None = None) -> None:
@@ -49,10 +54,20 @@ class ScanContext:
         self.issues.append(RawIssue(rule_id, severity, member, where + message,
                                     f"{member or ''}|{context}", global_name))
 
-    def add_walk(self, result: WalkResult, member: str | None, how: str = "") -> None:
-        """Classify the globals of a walk (and its nested walks) and keep its issues."""
+    def add_walk(self, result: WalkResult, member: str | None, how: str = "",
+                 buf: Buffer | None = None) -> None:
+        """Classify the globals of a walk (and its nested walks) and keep its issues.
+
+        Bytes passed to a nested loader (``torch.storage._load_from_bytes``: how a tensor
+        pickles with plain ``pickle``) are scanned as a file of their own; the loader itself
+        is only reported when some call to it takes bytes the walk could not pin down.
+        """
         seen: dict[str, list[int]] = {}
-        for walked in [result, *result.nested]:
+        walks = [result, *result.nested]
+        unresolved = sum(w.unresolved_payloads for w in walks)
+        for walked in walks:
+            for payload in walked.payloads:
+                self._scan_payload(payload, buf, member)
             for ref in walked.globals:
                 seen.setdefault(f"{ref.module}\x00{ref.name}", []).append(ref.offset)
             for issue in walked.issues:
@@ -61,7 +76,7 @@ class ScanContext:
             module, name = key.split("\x00", 1)
             verdict = classify(module, name, self.policy)
             self.globals.add(verdict.full_name)
-            if verdict.verdict is Verdict.SAFE:
+            if verdict.verdict is Verdict.SAFE or (verdict.full_name in NESTED_LOADERS and not unresolved):
                 continue
             times = f" ({len(offsets)} references)" if len(offsets) > 1 else ""
             where = f"at byte {offsets[0]}{times}{how}"
@@ -75,3 +90,19 @@ class ScanContext:
                          f"pickle imports {verdict.full_name} {where}: {verdict.reason}. If it is your "
                          "project's own class, add it with --allow-global / the allow-list",
                          verdict.full_name, verdict.full_name)
+
+    def _scan_payload(self, payload: Any, buf: Buffer | None, member: str | None) -> None:
+        label = f"{member or ''}[bytes at {payload.offset}]"
+        if self.scan_blob is None or self.depth >= MAX_DEPTH or (payload.data is None and buf is None):
+            self.add("ARCHIVE-LIMIT", Severity.HIGH, member,
+                     f"nested pickle payload at byte {payload.offset} was not scanned", "nested-payload")
+            return
+        self.depth += 1
+        try:
+            if payload.data is not None:
+                found = self.scan_blob(self, payload.data, 0, len(payload.data), label, self.depth)
+            else:
+                found = self.scan_blob(self, buf, payload.start, payload.end, label, self.depth)
+        finally:
+            self.depth -= 1
+        self.members.append(f"{label}: {found.value}")

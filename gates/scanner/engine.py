@@ -42,7 +42,7 @@ def _relative(path: Path, root: Path) -> str:
 
 def _scan_one(path: Path, policy: ScanPolicy, root: Path) -> tuple[FileReport, list[RawIssue]]:
     label = _relative(path, root)
-    ctx = ScanContext(policy=policy, model_dir=path.parent, root=root)
+    ctx = ScanContext(policy=policy, model_dir=path.parent, root=root, scan_blob=scan_blob)
     try:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size

@@ -37,6 +37,29 @@ class Opaque:
         self.what = what
 
 
+class BytesRef:
+    """A bytes literal and where its data lies in the buffer (``value`` None when large)."""
+
+    __slots__ = ("value", "start", "end")
+
+    def __init__(self, value: bytes | None, start: int, end: int) -> None:
+        self.value, self.start, self.end = value, start, end
+
+
+# Callables that unpickle their bytes argument; the bytes are scanned as a nested file.
+NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Bytes a nested loader would unpickle: ``data`` in memory or ``buf[start:end]``."""
+
+    offset: int
+    data: bytes | None
+    start: int
+    end: int
+
+
 class Glob:
     """An imported global: ``module`` and (possibly dotted) ``name``."""
 
@@ -106,6 +129,8 @@ class WalkResult:
     globals: list[GlobalRef] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     nested: list["WalkResult"] = field(default_factory=list)
+    payloads: list[Payload] = field(default_factory=list)
+    unresolved_payloads: int = 0
 
 
 # A BUILD hook: (object just built, buffer, position, end, result) -> new position or None.
@@ -184,12 +209,26 @@ class Walker:
 
     def _call(self, func: Any, args: Any, pos: int, opcode: str) -> Obj:
         if isinstance(func, Glob):
+            if func.full in NESTED_LOADERS:
+                self._payload(args, pos)
             return Obj(func, args)
         what = "the result of an earlier call" if isinstance(func, Obj) else type(func).__name__
         self._issue("PICKLE-INDIRECT-CALL", Severity.CRITICAL, pos,
                     f"{opcode} at byte {pos} calls {what} instead of an imported global: "
                     "this is how getattr/attribute chains reach arbitrary functions", opcode)
         return Obj(None, args)
+
+    def _payload(self, args: Any, pos: int) -> None:
+        arg = args[0] if isinstance(args, tuple) and len(args) == 1 else None
+        if isinstance(arg, BytesRef):
+            self.result.payloads.append(Payload(pos, None, arg.start, arg.end))
+        elif (isinstance(arg, Obj) and arg.origin is not None and arg.origin.name == "encode"
+              and arg.origin.module in ("_codecs", "codecs") and isinstance(arg.args, tuple)
+              and len(arg.args) == 2 and isinstance(arg.args[0], str) and arg.args[1] in ("latin1", "latin-1")):
+            data = arg.args[0].encode("latin-1")
+            self.result.payloads.append(Payload(pos, data, 0, len(data)))
+        else:
+            self.result.unresolved_payloads += 1
 
     def _mutate(self, target: Any, pos: int, opcode: str) -> None:
         if isinstance(target, Glob):
@@ -200,8 +239,11 @@ class Walker:
 
     # -- the opcodes ---------------------------------------------------------------------
     def _step(self, name: str, arg: Any, pos: int, after: int) -> int | None:  # noqa: C901
-        if name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "SHORT_BINSTRING", "BINSTRING",
-                    "SHORT_BINBYTES", "BINBYTES", "BINBYTES8", "BYTEARRAY8"):
+        if name in ("SHORT_BINBYTES", "BINBYTES", "BINBYTES8"):
+            value, length = arg
+            self._push(BytesRef(value, after - length, after))
+        elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "SHORT_BINSTRING", "BINSTRING",
+                      "BYTEARRAY8"):
             value, _length = arg
             self._push(value if value is not None else Opaque("large literal"))
         elif name in ("INT", "BININT", "BININT1", "BININT2", "LONG", "FLOAT", "BINFLOAT",
@@ -293,9 +335,12 @@ class Walker:
             if isinstance(target, DictV):
                 target.update((k, v) for k, v in zip(items[::2], items[1::2]) if _hashable(k))
         elif name in ("PERSID", "BINPERSID"):
-            if name == "BINPERSID":
-                self._pop(pos)
-            self._push(Opaque("persistent id"))
+            pid = self._pop(pos) if name == "BINPERSID" else arg
+            # legacy torch.save stores nn.Module classes as ("module", <class>, file, source)
+            if isinstance(pid, tuple) and len(pid) > 1 and pid[0] == "module" and isinstance(pid[1], Glob):
+                self._push(pid[1])
+            else:
+                self._push(Opaque("persistent id"))
         elif name in ("EXT1", "EXT2", "EXT4"):
             self._issue("PICKLE-EXTENSION-CODE", Severity.HIGH, pos,
                         f"{name} at byte {pos} imports the global registered as extension code {arg}; "
@@ -334,7 +379,9 @@ class Walker:
             return
         shown = []
         for value in (module, name):
-            if isinstance(value, (bytes, bytearray)):
+            if isinstance(value, BytesRef) and value.value is not None:
+                shown.append(value.value.decode("latin-1"))
+            elif isinstance(value, (bytes, bytearray)):
                 shown.append(bytes(value).decode("latin-1"))
             elif isinstance(value, str):
                 shown.append(value)

@@ -56,7 +56,7 @@ def scan_pickles(ctx: ScanContext, buf: Buffer, start: int, end: int, member: st
         return None
     count, legacy, joblib, result = 0, False, False, first
     while True:
-        ctx.add_walk(result, member)
+        ctx.add_walk(result, member, buf=buf)
         joblib = joblib or any(r.module == "joblib.numpy_pickle" and f"{r.module}.{r.name}" == WRAPPER
                                for r in result.globals)
         if result.error is not None:
@@ -105,6 +105,6 @@ def search_embedded(ctx: ScanContext, buf: Buffer, start: int, end: int, member:
             if result.globals and (result.stopped or result.opcodes > 3):
                 found += 1
                 ctx.pickles += 1
-                ctx.add_walk(result, member, f" (in a pickle embedded at byte {pos})")
+                ctx.add_walk(result, member, f" (in a pickle embedded at byte {pos})", buf=buf)
         pos += 1
     return found

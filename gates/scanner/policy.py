@@ -82,9 +82,11 @@ def _danger_reason(module: str, name: str) -> str | None:
         if f"{module}.{'.'.join(attrs[:i])}" in allowlist.DANGEROUS_NAMES:
             return f"{full} loads or writes files, or runs a nested unpickler"
     for attr in attrs:
+        if attr in allowlist.DANGEROUS_MODULES:
+            return f"{full} reaches the module {attr} re-exported by {module}"
         if attr in allowlist.DANGEROUS_ATTRIBUTES:
             return f"attribute {attr!r} executes code, touches files or walks to arbitrary objects"
-    if any(p.startswith("__") and p.endswith("__") and p != "__main__" for p in parts):
+    if any(p.startswith("__") and p.endswith("__") and p not in ("__main__", "__builtin__") for p in parts):
         return "a dunder module name reaches interpreter internals"
     return None
 

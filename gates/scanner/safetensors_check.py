@@ -7,7 +7,8 @@ entry has a known ``dtype``, a ``shape`` of non-negative integers and ``data_off
 entries must not overlap and must cover the whole buffer with no hole (a hole can hide
 data). ``__metadata__`` is a string-to-string map. Each violation is one
 ``SAFETENSORS-BAD-HEADER`` finding (high): loaders reject such files, but a malformed header
-is a sign of tampering or of an attack on the parser.
+is a sign of tampering or of an attack on the parser. Bytes after the last tensor are searched
+for embedded pickles.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import struct
 from gates.model import Severity
 from gates.scanner.context import ScanContext
 from gates.scanner.opcodes import Buffer
+from gates.scanner.pickles import search_embedded
 
 MAX_HEADER = 100_000_000  # the safetensors library's own bound
 _BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "I64": 64, "I32": 32, "I16": 16, "I8": 8,
@@ -41,9 +43,10 @@ def _duplicate_check(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
-def _problems(header: object, buffer_size: int) -> list[str]:
+def _problems(header: object, buffer_size: int) -> tuple[list[str], int]:
+    """The problems, and how many buffer bytes the tensors cover (the rest is a tail)."""
     if not isinstance(header, dict):
-        return ["header is not a JSON object"]
+        return ["header is not a JSON object"], 0
     problems: list[str] = []
     spans: list[tuple[int, int, str]] = []
     for name, entry in header.items():
@@ -77,23 +80,27 @@ def _problems(header: object, buffer_size: int) -> list[str]:
         elif lo > cursor:
             problems.append(f"{lo - cursor} bytes before tensor {name!r} belong to no tensor (a hole)")
         cursor, last = max(cursor, hi), name
-    if cursor != buffer_size and not problems:
+    if cursor != buffer_size:
         problems.append(f"{buffer_size - cursor} bytes after the last tensor belong to no tensor")
-    return problems
+    return problems, cursor
 
 
 def scan(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None) -> None:
     """Report every header problem of the safetensors file in ``buf[start:end]``."""
     (length,) = struct.unpack("<Q", bytes(buf[start:start + 8]))
     problems: list[str]
+    covered = end - start - 8 - length
     if length > MAX_HEADER:
         problems = [f"header of {length} bytes exceeds the {MAX_HEADER}-byte limit"]
     else:
         raw = bytes(buf[start + 8:start + 8 + length])
         try:
             header = json.loads(raw.decode("utf-8").rstrip(" "), object_pairs_hook=_duplicate_check)
-            problems = _problems(header, end - start - 8 - length)
+            problems, covered = _problems(header, end - start - 8 - length)
         except (UnicodeDecodeError, ValueError) as exc:
             problems = [f"header is not valid UTF-8 JSON ({exc})"]
     for problem in problems:
         ctx.add("SAFETENSORS-BAD-HEADER", Severity.HIGH, member, f"safetensors header: {problem}", problem)
+    tail = start + 8 + length + covered
+    if problems and tail < end:
+        search_embedded(ctx, buf, tail, end, member)
