@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -145,3 +146,15 @@ def run_garak(work: Path, generator_file: Path, settings: RunSettings, timeout: 
 def unknown_probes(catalogue: Catalogue, probes: Sequence[str]) -> list[str]:
     """The requested names the installed garak does not have."""
     return [p for p in probes if not catalogue.knows(p)]
+
+
+def keep_artifacts(work: Path, home: Path, destination: Path) -> list[Path]:
+    """Copy garak's report, hit log, HTML digest and log into ``destination``; the copies made."""
+    report, hitlog = report_paths(work)
+    sources = [report, hitlog, report.with_suffix(".html"), home / "data" / "garak" / "garak.log"]
+    kept: list[Path] = []
+    for source in sources:
+        if source.is_file():
+            destination.mkdir(parents=True, exist_ok=True)
+            kept.append(Path(shutil.copy2(source, destination / source.name)))
+    return kept

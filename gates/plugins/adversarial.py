@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import GateError, GatesError
+from gates.proc import Completed
 from gates.garak import engine
-from gates.garak.assess import assess, findings
+from gates.garak.assess import Assessment, assess, findings
 from gates.garak.policy import Policy
-from gates.garak.report import read_report
+from gates.garak.report import GarakReport, read_report
 from gates.garak.summary import examples, pct, table
 from gates.garak.target import write_generator_file
 from gates.model import Checked, Errored, Outcome, Severity, Skipped
@@ -65,52 +66,65 @@ class AdversarialGate(Gate):
         version = engine.garak_version()
         probes = tuple(ctx.option("probes", DEFAULT_PROBES))
         settings = _run_settings(ctx, probes)
-        work = Path(ctx.work_dir)
-        home = work / "home"
-        catalogue = engine.list_probes(home, ctx.remaining(_LIST_TIMEOUT_S))
-        unknown = engine.unknown_probes(catalogue, probes)
+        home = Path(ctx.work_dir) / "home"
+        unknown = engine.unknown_probes(engine.list_probes(home, ctx.remaining(_LIST_TIMEOUT_S)), probes)
         if unknown:
             return Errored(f"garak {version} has no probe named {', '.join(unknown)} "
                            "(adversarial.probes; list them with `python -m garak --list_probes`)")
         _preflight(ctx)
-        generator = write_generator_file(ctx.endpoint, work)
         ctx.log(f"garak {version}: {', '.join(probes)} (generations {settings.generations}, "
                 f"parallel {settings.parallel}, at most {settings.prompt_cap} prompts per probe)")
-        done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home)
-        report_path, hitlog_path = engine.report_paths(work)
+        done, kept = self._garak(ctx, settings, home)
+        report_path, hitlog_path = engine.report_paths(Path(ctx.work_dir))
+        tail = f"```\n{(done.stderr or done.stdout).strip()[-1500:]}\n```"
         if not report_path.is_file():
-            tail = (done.stderr or done.stdout).strip()[-1500:]
-            return Errored(f"garak (exit {done.returncode}) wrote no report", details=f"```\n{tail}\n```")
+            return Errored(f"garak (exit {done.returncode}) wrote no report", details=tail)
         report = read_report(report_path, hitlog_path)
-        result = assess(report, probes, _policy(ctx))
+        policy = _policy(ctx)
+        result = assess(report, probes, policy)
         if done.returncode != 0 or not report.completed:
-            tail = (done.stderr or done.stdout).strip()[-1500:]
             return Errored(f"garak stopped before completing its run (exit {done.returncode}); "
                            f"{len(result.verdicts)} probe/detector pairs were evaluated",
-                           details=f"```\n{tail}\n```\n\n" + table(result.verdicts))
+                           details=tail + "\n\n" + table(result.verdicts))
         self._check_error_budget(ctx, report)
-        secrets = [s for s in (ctx.endpoint.api_key,) if s]
-        found = findings(result)
-        details = "\n\n".join(part for part in (
-            f"garak {version}, probes: {', '.join(f'`{p}`' for p in probes)}; generations {settings.generations}, "
-            f"at most {settings.prompt_cap} prompts per probe; judged on the "
-            f"{_policy(ctx).judge.value} of the ASR.",
-            table(result.verdicts),
-            ("**Not evaluated:** " + ", ".join(f"`{p}`" for p in result.not_evaluated)) if result.not_evaluated else "",
-            examples([h for h in report.hits if any(v.record.probe == h.probe and v.record.detector == h.detector
-                                                     for v in result.violations)],
-                     int(ctx.option("example-hits", 2)), secrets),
-        ) if part)
         worst = max((v.record.asr for v in result.verdicts), default=0.0)
         summary = (f"{len(result.violations)} of {len(result.verdicts)} probe/detector pairs over policy; "
                    f"highest ASR {pct(worst)}")
         if result.not_evaluated:
             summary += f"; {len(result.not_evaluated)} probe(s) not evaluated"
-        return Checked(findings=found, checked=len(result.verdicts), summary=summary, details=details,
-                       metrics=self._metrics(result, worst), tool_versions={"garak": version})
+        intro = (f"garak {version}, probes: {', '.join(f'`{p}`' for p in probes)}; generations "
+                 f"{settings.generations}, at most {settings.prompt_cap} prompts per probe; judged on the "
+                 f"{policy.judge.value} of the ASR. garak's own files: "
+                 + (", ".join(f"`{ctx.relative(p)}`" for p in kept) or "none"))
+        return Checked(findings=findings(result), checked=len(result.verdicts), summary=summary,
+                       details=self._details(ctx, intro, result, report), metrics=self._metrics(result, worst),
+                       tool_versions={"garak": version})
+
+    def _garak(self, ctx: GateContext, settings: engine.RunSettings, home: Path) -> tuple[Completed, list[Path]]:
+        """Run garak; keep its files in the report dir whatever happens."""
+        assert ctx.endpoint is not None
+        work = Path(ctx.work_dir)
+        generator = write_generator_file(ctx.endpoint, work)
+        try:
+            done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home)
+        finally:
+            kept = engine.keep_artifacts(work, home, ctx.report_dir / "garak")
+        return done, kept
 
     @staticmethod
-    def _check_error_budget(ctx: GateContext, report: Any) -> None:
+    def _details(ctx: GateContext, intro: str, result: Assessment, report: GarakReport) -> str:
+        assert ctx.endpoint is not None
+        secrets = [s for s in (ctx.endpoint.api_key,) if s]
+        violated = {(v.record.probe, v.record.detector) for v in result.violations}
+        hits = [h for h in report.hits if (h.probe, h.detector) in violated]
+        parts = (intro, table(result.verdicts),
+                 ("**Not evaluated:** " + ", ".join(f"`{p}`" for p in result.not_evaluated))
+                 if result.not_evaluated else "",
+                 examples(hits, int(ctx.option("example-hits", 2)), secrets))
+        return "\n\n".join(part for part in parts if part)
+
+    @staticmethod
+    def _check_error_budget(ctx: GateContext, report: GarakReport) -> None:
         """Too many outputs garak could not obtain means the endpoint failed: error, not a pass."""
         assert ctx.endpoint is not None
         processed = sum(e.total + e.nones for e in report.evals)
@@ -120,7 +134,7 @@ class AdversarialGate(Gate):
                             f"error budget of {pct(ctx.endpoint.error_budget)}; check the endpoint and the garak log")
 
     @staticmethod
-    def _metrics(result: Any, worst: float) -> dict[str, Any]:
+    def _metrics(result: Assessment, worst: float) -> dict[str, Any]:
         return {
             "pairs": len(result.verdicts),
             "pairs_over_policy": len(result.violations),

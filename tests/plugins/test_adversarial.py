@@ -41,7 +41,9 @@ def test_hardened_server_passes_every_default_probe(tmp_path: Path) -> None:
     assert outcome.metrics["outputs_evaluated"] > 0 and outcome.metrics["attacks_succeeded"] == 0
     assert outcome.tool_versions["garak"]
     assert not list(Path.home().glob(".local/share/garak/garak_runs/garak.report.jsonl"))  # nothing in $HOME
-    assert (tmp_path / "work" / "reports" / "garak.report.jsonl").is_file()
+    kept = {p.name for p in (tmp_path / "garak").iterdir()}  # garak's files are kept in the report dir
+    assert {"garak.report.jsonl", "garak.report.html"} <= kept
+    assert "garak/garak.report.jsonl" in outcome.details
 
 
 def test_vulnerable_server_fails_on_each_attack_it_falls_for(tmp_path: Path) -> None:
