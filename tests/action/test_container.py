@@ -83,3 +83,38 @@ def test_image_has_no_build_tools_and_runs_as_non_root(podman: Podman) -> None:
     out = result.stdout.decode().split()
     assert out[0] == "1001" and out[1] == "no-gcc"
     assert shutil.which("podman")
+
+
+def test_composite_action_script_runs_the_image(podman: Podman, tmp_path: Path) -> None:
+    """scripts/action-run.sh (the composite action's step) with podman standing in for docker."""
+    import subprocess
+
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "docker").write_text('#!/bin/sh\nexec podman "$@"\n')
+    (shim / "docker").chmod(0o755)
+    runner_temp = tmp_path / "runner_temp"
+    (runner_temp / "_runner_file_commands").mkdir(parents=True)
+    ws, _ = _workspace(tmp_path, "import subprocess\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+    files = runner_temp / "_runner_file_commands"
+    env = {**podman.env, "PATH": f"{shim}:{os.environ['PATH']}", "GITHUB_ACTION_PATH": str(REPO),
+           "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(ws), "RUNNER_TEMP": str(runner_temp),
+           "GITHUB_OUTPUT": str(files / "output"), "GITHUB_STEP_SUMMARY": str(files / "summary"),
+           "INPUT_RUNTIME": "docker", "INPUT_IMAGE": IMAGE, "INPUT_GATES": "code-security",
+           "INPUT_CHECK_NAME": "", "INPUT_REPORT_DIR": "secure-ai-gates-report"}
+    result = subprocess.run(["bash", str(REPO / "scripts" / "action-run.sh")], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr
+    outputs = read_outputs(files / "output")
+    assert outputs["status"] == "failed"
+    assert outputs["report"] == str(ws / "secure-ai-gates-report" / "report.json")  # a path valid on the runner
+    assert Path(outputs["report"]).is_file()
+
+
+def test_composite_action_rejects_a_bad_mode(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {**os.environ, "GITHUB_ACTION_PATH": str(REPO), "INPUT_MODE": "deploy"}
+    result = subprocess.run(["bash", str(REPO / "scripts" / "action-run.sh")], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and "mode must be run or merge" in result.stdout
