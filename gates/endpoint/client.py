@@ -141,7 +141,6 @@ class EndpointClient:
             session.headers.update(dict(self.settings.headers))
             if self._secret:
                 session.headers[self.settings.api_key_header] = self.settings.api_key_prefix + self._secret
-            session.verify = self.settings.ca_bundle or self.settings.verify_tls
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -153,7 +152,9 @@ class EndpointClient:
             timeout = max(0.5, min(timeout, self._deadline - time.monotonic()))
         started = time.perf_counter()
         try:
-            response = self._session().post(url, data=body, timeout=(min(10.0, timeout), timeout))
+            # verify per request: a session-level value loses to REQUESTS_CA_BUNDLE (requests#3829)
+            response = self._session().post(url, data=body, timeout=(min(10.0, timeout), timeout),
+                                            verify=self.settings.ca_bundle or self.settings.verify_tls)
         except requests.Timeout:
             raise EndpointTimeout(f"{self._where(url)} did not answer within {timeout:g} s") from None
         except requests.exceptions.SSLError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,8 +53,14 @@ class ScriptedServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, script: Sequence[Answer]) -> None:
+    def __init__(self, script: Sequence[Answer], tls: tuple[str, str] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
         self.script = list(script)
         self.requests: list[Received] = []
         self.lock = threading.Lock()
@@ -61,7 +68,7 @@ class ScriptedServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def next_answer(self, received: Received) -> Answer:
         with self.lock:
@@ -96,9 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def scripted_server(script: Sequence[Answer]) -> Iterator[ScriptedServer]:
-    """Serve ``script`` on a free loopback port until the block ends."""
-    server = ScriptedServer(script)
+def scripted_server(script: Sequence[Answer], tls: tuple[str, str] | None = None) -> Iterator[ScriptedServer]:
+    """Serve ``script`` on a free loopback port until the block ends (HTTPS with ``tls=(cert, key)``)."""
+    server = ScriptedServer(script, tls)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
