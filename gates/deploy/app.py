@@ -9,6 +9,7 @@ from typing import Mapping
 from gates import ghactions
 from gates.deploy.cancel import CancelGuard, Cancelled
 from gates.deploy.deployer import Deployer, Outcome
+from gates.deploy.github_status import DeploymentStatuses
 from gates.deploy.monitor import Monitor
 from gates.deploy.report import publish
 from gates.deploy.rules import Rule
@@ -45,12 +46,21 @@ def _warn(message: str) -> None:
     ghactions.emit("warning", message, {"title": "Deploy state file"})
 
 
+def _warn_status(message: str) -> None:
+    ghactions.emit("warning", message, {"title": "Deployment status"})
+
+
 def deploy(settings: DeploySettings, environ: Mapping[str, str]) -> Outcome:
     """Run the deploy and publish its report; return the outcome."""
     sources = build_sources(settings)
     rules = {metric: Rule(metric, maximum) for metric, maximum in settings.thresholds.items()}
     monitor = Monitor(sources, rules, settings.limits, settings.on_missing_data, settings.interval_s, log=_log)
     state = StateFile(settings.state_file, warn=_warn)
+    statuses = None
+    if settings.deployment_id and settings.github_token:
+        statuses = DeploymentStatuses.from_environ(settings.github_token, settings.deployment_id, environ,
+                                                   _warn_status)
+        statuses.started()
     try:
         with CancelGuard(_log) as guard:
             deployer = Deployer(settings, monitor, state, guard, log=_log, run_id=environ.get("GITHUB_RUN_ID", ""))
@@ -61,6 +71,8 @@ def deploy(settings: DeploySettings, environ: Mapping[str, str]) -> Outcome:
     finally:
         for source in sources:
             source.close()
+    if statuses is not None:
+        statuses.finished(outcome.result, outcome.reason)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     output = environ.get("GITHUB_OUTPUT")
     report = publish(outcome, settings.thresholds, settings.report_dir, Path(summary) if summary else None,
