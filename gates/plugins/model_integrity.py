@@ -15,6 +15,8 @@ from gates.errors import ConfigError, GateError
 from gates.fingerprint import fingerprints
 from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, weakest,
                                       workspace_path)
+from gates.manifest.findings import build_findings
+from gates.manifest.model import Algorithm, TrustLevel, VerifyReport
 from gates.manifest.signature import library_version
 from gates.manifest.walk import collect, relative_scope
 from gates.model import Checked, Finding, Outcome, Severity, Skipped
@@ -57,13 +59,15 @@ class ModelIntegrityGate(Gate):
                                       key="model-integrity.signed-path")
                 root = workspace_path(ctx, ctx.option("root", "."), "root")
                 signed = relative_scope(absolute, root)[0]
-            results = run_checks(ctx, "MODEL", manifests, scope_paths=paths, signed_path=signed)
+            # one manifest must pin everything under the paths; several each cover their own scope
+            scope = paths if len(manifests) <= 1 else []
+            results = run_checks(ctx, "MODEL", manifests, scope_paths=scope, signed_path=signed)
             findings.extend(f for r in results for f in r.findings)
             if ctx.option("signature"):
                 versions["model_signing"] = library_version()
         else:
             findings.extend(_unpinned(paths))
-        scanned, scan_findings, scanner_version = self._scan(ctx, absolute)
+        scanned, scan_findings, scanner_version = self._scan(ctx, absolute, report_problems=not results)
         findings.extend(scan_findings)
         if scanner_version:
             versions["scanner"] = scanner_version
@@ -76,13 +80,21 @@ class ModelIntegrityGate(Gate):
         metrics = {**metrics_for(results), "files_scanned": scanned}
         return Checked(tuple(findings), max(scanned, hashed), summary, details, metrics, versions)
 
-    def _scan(self, ctx: GateContext, paths: list[Path]) -> tuple[int, list[Finding], str]:
+    def _scan(self, ctx: GateContext, paths: list[Path], *, report_problems: bool) -> tuple[int, list[Finding], str]:
+        """Scan every listable file; symlinks leaving the workspace are never opened.
+
+        ``report_problems``: turn listing problems into findings (when no manifest check did).
+        """
         try:
             from gates.scanner import ScanPolicy, scan_paths
         except ImportError as exc:
             raise GateError(f"the model scanner is not available ({exc})") from None
         scope = relative_scope(paths, ctx.workspace)
         tree = collect(scope, ctx.workspace)
+        problems: list[Finding] = []
+        if report_problems and tree.problems:
+            problems = build_findings("MODEL", VerifyReport(Algorithm.SHA256, problems=tree.problems), None, (),
+                                      TrustLevel.WORKING_TREE, root_rel="", manifest_rel=None, tool=self.name)
         files = ctx.select_shard([f.path for f in tree.files], key=lambda p: ctx.relative(p))
         policy_kwargs = {"extra_allowed": frozenset(as_list(ctx.option("allow-globals")))}
         if ctx.option("unknown-global-severity"):
@@ -91,7 +103,7 @@ class ModelIntegrityGate(Gate):
         report = scan_paths(files, root=ctx.workspace, policy=ScanPolicy(**policy_kwargs))
         from gates import __version__
 
-        return report.files_scanned, list(report.findings), __version__
+        return report.files_scanned, [*problems, *report.findings], __version__
 
 
 def _unpinned(paths: list[str]) -> list[Finding]:

@@ -99,3 +99,14 @@ def test_unreadable_file_exits_3(tmp_path: Path) -> None:
         assert again.returncode == 3 and "eval.csv" in again.stderr
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_symlink_leaving_the_root_exits_1(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    cli("manifest", "create", "data", "--output", "data.sha256", cwd=project)
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret"
+    secret.write_text("s", encoding="utf-8")
+    (project / "data" / "peek").symlink_to(secret)
+    done = cli("manifest", "verify", "data.sha256", cwd=project)
+    assert done.returncode == 1 and "UNSAFE      data/peek is a symlink to" in done.stdout
+    refused = cli("manifest", "create", "data", "--output", "again.sha256", cwd=project)
+    assert refused.returncode == 2 and "outside the root" in refused.stderr

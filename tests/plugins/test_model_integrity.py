@@ -124,3 +124,22 @@ def test_demo_project_models_and_data_verify(tmp_path: Path) -> None:
         assert rules(outcome) == [] and outcome.checked == 3, outcome
     data = DataIntegrityGate().run(context(ws, "data-integrity", {"manifest": "data/data.manifest.json"}))
     assert rules(data) == [] and data.checked == 2
+
+
+def test_unpinned_models_still_report_a_symlink_leaving_the_workspace(ws: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.pkl"
+    outside.write_bytes(pickle.dumps(_Exploit(), protocol=2))
+    (ws / "models" / "linked.pkl").symlink_to(outside)
+    assert rules(ModelIntegrityGate().run(context(ws, "model-integrity"))) == [
+        ("MODEL-SYMLINK-ESCAPE", "models/linked.pkl", Severity.HIGH), ("MODEL-UNPINNED", "models", Severity.HIGH)]
+
+
+def test_several_locks_each_cover_their_own_directory(ws: Path) -> None:
+    (ws / "models" / "second").mkdir()
+    (ws / "models" / "second" / "w.safetensors").write_bytes((ws / "models" / "model.safetensors").read_bytes())
+    write_manifest(build_manifest([ws / "models" / "second"], ws), ws / "second.sha256", ManifestFormat.SHA256SUM, ws)
+    first = [p for p in (ws / "models").iterdir() if p.is_file()]
+    write_manifest(build_manifest(first, ws), ws / "first.manifest.json", ManifestFormat.JSON, ws)
+    outcome = ModelIntegrityGate().run(context(ws, "model-integrity",
+                                               {"manifest": ["first.manifest.json", "second.sha256"]}))
+    assert rules(outcome) == [] and outcome.checked == len(first) + 1
