@@ -123,7 +123,8 @@ def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: 
             item.deadline = item.started + timeout
             ctx = GateContext(name=planned.name, workspace=request.workspace, options=dict(section.options),
                               report_dir=request.report_dir, work_dir=work_dir, github=request.github,
-                              endpoint=request.endpoint, explicit=planned.explicit, shard=request.shard,
+                              endpoint=request.endpoint, explicit=planned.explicit,
+                              shard=request.shard if cls.shardable else None,
                               update_baseline=request.update_baseline, deadline=item.deadline,
                               cancelled=item.cancelled, log=item.logs.append)
             outcome = _call(cls(), ctx)

@@ -1,0 +1,50 @@
+"""Shards and merge through the command line, as the sharded example workflow runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.commands.test_cli import read_outputs, run_cli, simulated_runner
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-project"
+
+
+def _shards(tmp_path: Path, ws: Path, count: int) -> Path:
+    shards = tmp_path / "shards"
+    for index in range(1, count + 1):
+        result = run_cli(["run", "--workspace", str(ws), "--gates", "model-integrity", "--shard", f"{index}/{count}",
+                          "--report-dir", str(shards / f"shard-report-{index}")])
+        assert result.returncode in (0, 1), result.stdout + result.stderr
+    return shards
+
+
+def test_merge_of_all_shards_gives_one_verdict(tmp_path: Path) -> None:
+    shards = _shards(tmp_path, DEMO, 2)
+    per_shard = [json.loads((shards / f"shard-report-{i}" / "report.json").read_text()) for i in (1, 2)]
+    assert [r["shard"] for r in per_shard] == ["1/2", "2/2"]
+    env = simulated_runner(tmp_path, **{"check-name": ""})
+    result = run_cli(["merge", str(shards), "--report-dir", str(tmp_path / "merged")], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    merged = json.loads((tmp_path / "merged" / "report.json").read_text())
+    (gate,) = [g for g in merged["gates"] if g["name"] == "model-integrity"]
+    assert gate["status"] == "passed" and gate["metrics"]["shards"] == 2
+    assert read_outputs(Path(env["GITHUB_OUTPUT"]))["status"] == "passed"
+
+
+def test_a_tampered_file_in_any_shard_fails_the_merge(tmp_path: Path) -> None:
+    ws = tmp_path / "demo"
+    shutil.copytree(DEMO, ws, ignore=shutil.ignore_patterns("secure-ai-gates-report", "__pycache__"))
+    with open(ws / "models" / "intent-classifier" / "model.pt", "ab") as fh:
+        fh.write(b"\0")
+    shards = _shards(tmp_path, ws, 3)
+    result = run_cli(["merge", str(shards), "--report-dir", str(tmp_path / "merged")])
+    assert result.returncode == 1, result.stdout + result.stderr
+
+
+def test_missing_shard_exits_3(tmp_path: Path) -> None:
+    shards = _shards(tmp_path, DEMO, 2)
+    shutil.rmtree(shards / "shard-report-2")
+    result = run_cli(["merge", str(shards), "--report-dir", str(tmp_path / "merged")])
+    assert result.returncode == 3 and "missing shard report(s): 2/2" in result.stderr
