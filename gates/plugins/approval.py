@@ -8,11 +8,11 @@ human approval from a GitHub Environment with required reviewers.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from gates import __version__
 from gates.config.durations import parse_duration
-from gates.errors import ConfigError
+from gates.errors import ConfigError, GateError
 from gates.github.access import Access, Team
 from gates.github.approvals import Policy, Rule, evaluate
 from gates.github.client import GitHubClient, expand
@@ -57,6 +57,14 @@ def policy_from_options(options: Mapping[str, Any], owner: str) -> Policy:
                   label=str(label) if label else None, label_rule=label_rule)
 
 
+def _sleeper(ctx: GateContext) -> Callable[[float], None]:
+    """A sleep for the client's waits that ends the gate when the run is cancelled."""
+    def sleep(seconds: float) -> None:
+        if ctx.cancelled.wait(seconds):
+            raise GateError("cancelled while waiting to retry the GitHub API")
+    return sleep
+
+
 class ApprovalGate(Gate):
     """A human with authority approved: enough reviews, no change requests, stricter rules for sensitive paths."""
 
@@ -87,7 +95,8 @@ class ApprovalGate(Gate):
             raise ConfigError(str(exc), key="gates.approval.max-wait") from None
         client = GitHubClient(gh.api_url, gh.token, user_agent=f"secure-ai-gates/{__version__}",
                               timeout=ctx.remaining(30.0), max_retries=int(ctx.options.get("retries", 3)),
-                              max_wait_s=min(max_wait, ctx.remaining()), log=ctx.log)
+                              max_wait_s=min(max_wait, ctx.remaining()), log=ctx.log,
+                              sleep=_sleeper(ctx))
         head_sha = gh.head_sha or str((pull.get("head") or {}).get("sha") or "")
         try:
             return self._decide(client, policy, owner, repo, int(number), head_sha)

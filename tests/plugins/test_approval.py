@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gates.config.settings import GitHubEnv
+from gates.errors import GateError
 from gates.model import Checked, Errored, Skipped
 from gates.plugins.approval import ApprovalGate
 from gates.plugins.base import GateContext
@@ -84,8 +85,8 @@ def test_no_review_is_missing_approval_with_who_must_act(gh: GitHubAPI) -> None:
 
 
 def test_stale_approval_does_not_count_unless_configured(gh: GitHubAPI) -> None:
-    review(gh, "rev-rita", "APPROVED", commit=OLD)
-    outcome = run(gh)
+    review(gh, "rev-rita", "APPROVED", commit=OLD)  # then the author pushed OLD..HEAD
+    outcome = run(gh, payload="pull_request.synchronize.json")
     assert rule_ids(outcome) == ["APPROVAL-MISSING"]
     assert "Approvals of an older commit by @rev-rita must be renewed on 6dcb09b" in outcome.findings[0].message
     assert "approved an older commit 1a2b3c4, not 6dcb09b" in outcome.details
@@ -366,6 +367,19 @@ def test_rate_limit_with_retry_after_is_waited_out(gh: GitHubAPI) -> None:
     assert any("rate limited (403); retrying in 1.0s" in line for line in logs)
 
 
+def test_cancellation_ends_a_rate_limit_wait(gh: GitHubAPI) -> None:
+    gh.rate_limit("pulls/get", retry_after=30)
+    github = GitHubEnv(event_name="pull_request", event=event("pull_request.opened.json"), repository=REPO,
+                       api_url=gh.url, token=TOKEN)
+    ctx = GateContext(name="approval", workspace=Path("/tmp"), options={}, report_dir=Path("/tmp"),
+                      work_dir=Path("/tmp"), github=github, log=lambda _m: None)
+    ctx.cancelled.set()
+    started = time.monotonic()
+    with pytest.raises(GateError, match="cancelled"):
+        ApprovalGate().run(ctx)
+    assert time.monotonic() - started < 2
+
+
 def test_rate_limit_beyond_max_wait_is_an_error(gh: GitHubAPI) -> None:
     gh.rate_limit("pulls/get", reset_in=900)
     started = time.monotonic()
@@ -420,3 +434,32 @@ def test_example_configuration_validates(tmp_path: Path) -> None:
     path.write_text(EXAMPLE.replace("approver-permission: write", "approver-permission: owner"), encoding="utf-8")
     with pytest.raises(ConfigError, match="approver-permission"):
         validate(*load_yaml(path), str(path))
+
+
+# -- end to end: the command line as a workflow step runs it -------------------------------------------
+
+def test_command_line_exit_codes(gh: GitHubAPI, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GITHUB_EVENT_PATH": str(EVENTS / "pull_request.opened.json"),
+           "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": gh.url,
+           "GITHUB_TOKEN": TOKEN}
+    env.pop("GITHUB_ACTIONS", None)
+    command = [sys.executable, "-m", "gates", "run", "--gates", "approval", "--workspace", str(tmp_path)]
+    cwd = Path(__file__).resolve().parents[2]
+
+    def status(extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, env={**env, **(extra or {})}, cwd=cwd, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    missing = status()
+    assert missing.returncode == 1 and "APPROVAL-MISSING" in missing.stdout
+    review(gh, "rev-rita", "APPROVED")
+    assert status().returncode == 0
+    revoked = status({"GITHUB_TOKEN": "ghs_revoked"})
+    assert revoked.returncode == 3 and "token was rejected" in revoked.stdout + revoked.stderr
+    assert "ghs_revoked" not in revoked.stdout + revoked.stderr
+    report = json.loads((tmp_path / "secure-ai-gates-report" / "report.json").read_text(encoding="utf-8"))
+    assert [g["status"] for g in report["gates"] if g["name"] == "approval"] == ["error"]
