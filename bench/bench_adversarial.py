@@ -37,20 +37,25 @@ def _run(url: str, parallel: int, cap: int) -> tuple[float, int]:
         started = time.perf_counter()
         outcome = AdversarialGate().run(ctx)
         elapsed = time.perf_counter() - started
-    if not isinstance(outcome, Checked) or outcome.findings:
-        raise SystemExit(f"the hardened demo server should pass: {outcome}")
+    if not isinstance(outcome, Checked):  # findings are possible (detector false positives): only time counts
+        raise SystemExit(f"garak did not complete against the demo server: {outcome}")
     return elapsed, int(outcome.metrics["outputs_evaluated"])
 
 
 def rows(quick: bool) -> list[Row]:
-    """Gate wall time with 16 parallel attempts vs 1 (one run each; garak is slow to start)."""
+    """Gate wall time with 16 parallel attempts vs 1, and garak's fixed cost (1 prompt per probe)."""
     cap = 32 if quick else 64
-    out: list[Row] = []
     with running_model_server(latency_ms=LATENCY_MS) as url:
         _run(url, 16, 2)  # warm-up: imports, caches
         parallel, _ = _run(url, 16, cap)
         sequential, _ = _run(url, 1, cap)
-    out.append(Row(f"adversarial gate, {len(PROBES)} encoding probes x {cap} prompts, {LATENCY_MS} ms/request",
-                   parallel, "s", "one at a time", sequential,
-                   f"speed-up {sequential / parallel:.1f}x with 16 parallel attempts"))
-    return out
+        fixed_parallel, _ = _run(url, 16, 1)
+        fixed_sequential, _ = _run(url, 1, 1)
+    marginal = (sequential - fixed_sequential) / max(parallel - fixed_parallel, 1e-3)
+    return [
+        Row(f"adversarial gate, {len(PROBES)} encoding probes x {cap} prompts, {LATENCY_MS} ms/request",
+            parallel, "s", "one at a time", sequential,
+            f"speed-up {sequential / parallel:.1f}x with 16 parallel attempts"),
+        Row("same, 1 prompt per probe (garak's fixed cost)", fixed_parallel, "s", "one at a time",
+            fixed_sequential, f"without the fixed cost: {marginal:.1f}x"),
+    ]
