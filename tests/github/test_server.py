@@ -90,6 +90,8 @@ def test_check_run_lifecycle_and_annotation_pagination(github_api: GitHubAPI) ->
     assert len(page.json()) == 50 and 'rel="next"' in page.headers["Link"] and "page=2" in page.links["next"]["url"]
     last = requests.get(page.links["next"]["url"], headers=GOOD, timeout=10)
     assert len(last.json()) == 10 and "next" not in last.links and "prev" in last.links
+    for_ref = _send(github_api, "GET", f"/repos/octo-org/ml-service/commits/{SHA}/check-runs?check_name=secure-ai-gates")
+    assert for_ref.json()["total_count"] == 1 and for_ref.json()["check_runs"][0]["conclusion"] == "failure"
 
 
 def test_deployments_statuses_and_sarif(github_api: GitHubAPI) -> None:

@@ -42,7 +42,7 @@ or directly: ``with GitHubAPI() as gh: ...; gh.assert_no_violations()``.
 Default handlers: pulls/get, pulls/list-reviews, pulls/list-files, issues/list-events,
 issues/list-labels-on-issue, repos/get-collaborator-permission-level,
 teams/get-membership-for-user-in-org, checks/create, checks/update, checks/get,
-checks/list-annotations, repos/create-commit-status, repos/create-deployment,
+checks/list-annotations, checks/list-for-ref, repos/create-commit-status, repos/create-deployment,
 repos/list-deployments, repos/create-deployment-status, repos/list-deployment-statuses,
 code-scanning/upload-sarif. Objects are built by :mod:`tests.support.github_api.objects`.
 """
@@ -54,8 +54,8 @@ from typing import Iterator
 import pytest
 
 from tests.support.github_api import objects
-from tests.support.github_api.server import (FORK_READ_ONLY, FULL_ACCESS, ApiRequest, Call,
-                                             GitHubAPIServer, Reply)
+from tests.support.github_api.auth import FORK_READ_ONLY, FULL_ACCESS
+from tests.support.github_api.server import ApiRequest, Call, GitHubAPIServer, Reply
 from tests.support.github_api.state import GitHubState, register_default_routes
 
 TOKEN = "ghs_testTokenForTheLocalGitHubApi0001"

@@ -11,34 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping
 
 from tests.support.github_api import spec
+from tests.support.github_api.auth import FULL_ACCESS, authorize, bearer_token
+from tests.support.github_api.paging import paginate
 from tests.support.github_api.validate import check_request
 
-# The GitHub App permission each operation needs (alternatives: any one is enough).
-PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "pulls/get": (("pull_requests", "read"),), "pulls/list-reviews": (("pull_requests", "read"),),
-    "pulls/list-files": (("pull_requests", "read"),), "pulls/update": (("pull_requests", "write"),),
-    "pulls/create-review": (("pull_requests", "write"),),
-    "issues/list-events": (("issues", "read"), ("pull_requests", "read")),
-    "issues/list-labels-on-issue": (("issues", "read"), ("pull_requests", "read")),
-    "issues/list-comments": (("issues", "read"), ("pull_requests", "read")),
-    "issues/get-comment": (("issues", "read"), ("pull_requests", "read")),
-    "repos/get-collaborator-permission-level": (("metadata", "read"),),
-    "teams/get-membership-for-user-in-org": (("members", "read"),),
-    "checks/get": (("checks", "read"),), "checks/list-annotations": (("checks", "read"),),
-    "checks/list-for-ref": (("checks", "read"),),
-    "checks/create": (("checks", "write"),), "checks/update": (("checks", "write"),),
-    "repos/create-commit-status": (("statuses", "write"),),
-    "repos/list-deployments": (("deployments", "read"),),
-    "repos/list-deployment-statuses": (("deployments", "read"),),
-    "repos/create-deployment": (("deployments", "write"),),
-    "repos/create-deployment-status": (("deployments", "write"),),
-    "code-scanning/upload-sarif": (("security_events", "write"),),
-    "repos/get-content": (("contents", "read"),), "actions/list-artifacts-for-repo": (("actions", "read"),),
-}
-_REPO_PERMS = ("actions", "checks", "contents", "deployments", "issues", "metadata", "pull_requests",
-               "security_events", "statuses")
-FULL_ACCESS: Mapping[str, str] = {**{p: "write" for p in _REPO_PERMS}, "members": "read"}
-FORK_READ_ONLY: Mapping[str, str] = {p: "read" for p in _REPO_PERMS}  # a fork PR's GITHUB_TOKEN
 
 
 @dataclass
@@ -227,8 +203,8 @@ class ApiCore:
         if fault is not None:
             return fault.status, {"message": fault.message, "status": str(fault.status),
                                   "documentation_url": "https://docs.github.com/rest"}, dict(fault.headers)
-        token = _token(headers)
-        denied = self._authorize(op.operation_id, token)
+        token = bearer_token(headers)
+        denied = authorize(self.tokens, op.operation_id, token)
         if denied is not None:
             return denied
         handler = self.routes.get(op.operation_id)
@@ -249,29 +225,12 @@ class ApiCore:
                     return fault
         return None
 
-    def _authorize(self, operation_id: str, token: str | None) -> tuple[int, Any, dict[str, str]] | None:
-        if token is None or token not in self.tokens:
-            message = "Requires authentication" if token is None else "Bad credentials"
-            return 401, {"message": message, "documentation_url": "https://docs.github.com/rest",
-                         "status": "401"}, {}
-        grants = self.tokens[token]
-        needed = PERMISSIONS.get(operation_id, ())
-        for name, level in needed:
-            have = grants.get(name)
-            if have == level or have == "write":
-                return None
-        if not needed:
-            return None
-        accepted = "; ".join(f"{name}={level}" for name, level in needed)
-        return 403, {"message": "Resource not accessible by integration", "status": "403",
-                     "documentation_url": "https://docs.github.com/rest"}, {"X-Accepted-GitHub-Permissions": accepted}
-
     def _finish(self, op: spec.Operation, request: ApiRequest, reply: Reply,
                 split: urllib.parse.SplitResult) -> tuple[int, Any, dict[str, str]]:
         headers = dict(reply.headers)
         body = reply.body
         if 200 <= reply.status < 300 and "page" in op.params("query"):
-            body, link = _paginate(body, reply.page_key, request.query, self.url + split.path, split.query)
+            body, link = paginate(body, reply.page_key, request.query, self.url + split.path, split.query)
             if link:
                 headers["Link"] = link
         if 200 <= reply.status < 300 and not op.declares(reply.status):
@@ -285,36 +244,6 @@ class ApiCore:
                 return 500, {"message": "test server fixture violates the description",
                              "errors": found}, {}
         return reply.status, body, headers
-
-
-def _token(headers: Mapping[str, str]) -> str | None:
-    auth = headers.get("Authorization")
-    if not auth or " " not in auth:
-        return None
-    return auth.split(" ", 1)[1]
-
-
-def _paginate(body: Any, page_key: str | None, query: Mapping[str, Any], base: str,
-              raw_query: str) -> tuple[Any, str | None]:
-    items = body.get(page_key) if page_key and isinstance(body, dict) else body
-    if not isinstance(items, list):
-        return body, None
-    per_page = int(query.get("per_page") or 30)
-    page = max(1, int(query.get("page") or 1))
-    last = max(1, -(-len(items) // per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
-    params = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
-
-    def link(number: int, rel: str) -> str:
-        return f'<{base}?{urllib.parse.urlencode({**params, "page": str(number)})}>; rel="{rel}"'
-
-    rels = []
-    if page < last:
-        rels += [link(page + 1, "next"), link(last, "last")]
-    if page > 1:
-        rels += [link(1, "first"), link(page - 1, "prev")]
-    paged = {**body, page_key: chunk} if page_key else chunk
-    return paged, ", ".join(rels) or None
 
 
 class GitHubAPIServer(ApiCore):

@@ -139,6 +139,16 @@ def register_default_routes(api: ApiCore, state: GitHubState) -> None:
         run = state.check_runs.get((_repo(req), req.path_params["check_run_id"]))
         return Reply(200, {k: v for k, v in run.items() if k != "_request"}) if run else _not_found()
 
+    def list_for_ref(req: ApiRequest) -> Reply:
+        repo, ref = _repo(req), req.path_params["ref"]
+        runs = [{k: v for k, v in run.items() if k != "_request"} for (r, _), run in state.check_runs.items()
+                if r == repo and run["head_sha"] == ref]
+        for name, field_name in (("check_name", "name"), ("status", "status")):
+            if req.query.get(name):
+                runs = [run for run in runs if run[field_name] == req.query[name]]
+        runs.sort(key=lambda run: -run["id"])
+        return Reply(200, {"total_count": len(runs), "check_runs": runs}, page_key="check_runs")
+
     def list_annotations(req: ApiRequest) -> Reply:
         key = (_repo(req), req.path_params["check_run_id"])
         return Reply(200, list(state.annotations[key])) if key in state.check_runs else _not_found()
@@ -186,6 +196,7 @@ def register_default_routes(api: ApiCore, state: GitHubState) -> None:
         "issues/list-labels-on-issue": labels, "repos/get-collaborator-permission-level": permission,
         "teams/get-membership-for-user-in-org": membership, "checks/create": create_check,
         "checks/update": update_check, "checks/get": get_check, "checks/list-annotations": list_annotations,
+        "checks/list-for-ref": list_for_ref,
         "repos/create-commit-status": commit_status, "repos/create-deployment": create_deployment,
         "repos/list-deployments": list_deployments, "repos/create-deployment-status": create_deployment_status,
         "repos/list-deployment-statuses": list_deployment_statuses, "code-scanning/upload-sarif": upload_sarif,
