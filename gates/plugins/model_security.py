@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gates.endpoint import EndpointClient, ErrorBudget, ErrorBudgetExceeded, accepts_system_prompt
 from gates.endpoint.targets import settings_to_options
+from gates.errors import ConfigError
 from gates.model import Checked, Errored, Finding, Outcome, Severity, Skipped
 from gates.plugins.base import Gate, GateContext
 from gates.probes import usertests
@@ -23,7 +24,6 @@ from gates.probes.model import Probe, ProbeResult
 from gates.probes.options import DEFAULT_TESTS, KEY, ModelSecurityOptions
 from gates.probes.refusal import RefusalDetector
 from gates.probes.suite import compose_system_prompt, run_probes
-from gates.errors import ConfigError
 
 
 class ModelSecurityGate(Gate):
@@ -54,17 +54,16 @@ class ModelSecurityGate(Gate):
                                      detector=RefusalDetector(opts.refusal_patterns),
                                      concurrency=opts.concurrency) if probes else []
             except ErrorBudgetExceeded as exc:
-                return Errored(f"the endpoint did not answer reliably: {exc}", metrics={"request_failures": budget.counts})
-        findings: list[Finding] = probe_findings(results, secrets, self.tool)
-        tests_part = self._user_tests(ctx, opts, settings_to_options(settings), planted or opts.canary, system, secrets)
-        findings.extend(tests_part[0])
-        test_run = tests_part[1]
-        evaluated = [r for r in results if r.error is None]
-        ran_tests = 0 if test_run is None else sum(test_run.count(o) for o in (
-            usertests.Outcome.PASSED, usertests.Outcome.FAILED, usertests.Outcome.ERROR))
-        summary = self._summary(results, test_run, planted is not None or opts.canary is not None)
+                return Errored(f"the endpoint did not answer reliably: {exc}",
+                               metrics={"request_failures": budget.counts})
+        findings = probe_findings(results, secrets, self.tool)
+        test_findings, test_run = self._user_tests(ctx, opts, settings_to_options(settings), planted or opts.canary,
+                                                   system, secrets)
+        evaluated = sum(1 for r in results if r.error is None)
         return Checked(
-            findings=tuple(findings), checked=len(evaluated) + ran_tests, summary=summary,
+            findings=tuple(findings + test_findings),
+            checked=evaluated + (test_run.ran if test_run else 0),
+            summary=self._summary(results, test_run, bool(canaries)),
             details=self._details(results, test_run, secrets, planted, opts),
             metrics=self._metrics(results, test_run, budget, planted is not None),
         )
@@ -77,7 +76,8 @@ class ModelSecurityGate(Gate):
         for index, name in enumerate(opts.probe_files):
             path = ctx.path(name)
             if not path.is_file():
-                raise ConfigError(f"probe file {name} does not exist in the workspace", key=f"{KEY}.probe-files.{index}")
+                raise ConfigError(f"probe file {name} does not exist in the workspace",
+                                  key=f"{KEY}.probe-files.{index}")
             files.append(path)
         probes += load_files(files, workspace=ctx.workspace)
         check_unique(probes)
@@ -99,8 +99,7 @@ class ModelSecurityGate(Gate):
                                        timeout=ctx.remaining(), python=opts.python,
                                        extra_args=(f"--rootdir={ctx.workspace}", *opts.pytest_args))
         findings = user_test_findings(run.cases, secrets, opts.test_severity, self.tool)
-        ran = run.count(usertests.Outcome.PASSED) + run.count(usertests.Outcome.FAILED) + run.count(usertests.Outcome.ERROR)
-        if ran == 0:
+        if run.ran == 0:
             findings.append(no_tests_finding(list(opts.tests), run.output_tail, self.tool))
         return findings, run
 
@@ -112,12 +111,12 @@ class ModelSecurityGate(Gate):
         if results:
             failed = sum(1 for r in results if r.violations)
             skipped = sum(1 for r in results if r.error is not None)
-            parts.append(f"{len(results)} probes: {failed} failed" + (f", {skipped} not evaluated" if skipped else "")
-                         + ("" if has_canary else " (no canary)"))
+            parts.append(f"{len(results)} probes: {failed} failed"
+                         + (f", {skipped} not evaluated" if skipped else "") + ("" if has_canary else " (no canary)"))
         if run is not None:
             o = usertests.Outcome
-            parts.append(f"{len(run.cases)} security tests: {run.count(o.FAILED)} failed, {run.count(o.ERROR)} errors, "
-                         f"{run.count(o.SKIPPED)} skipped")
+            parts.append(f"{len(run.cases)} security tests: {run.count(o.FAILED)} failed, "
+                         f"{run.count(o.ERROR)} errors, {run.count(o.SKIPPED)} skipped")
         return "; ".join(parts) or "nothing to check"
 
     @staticmethod

@@ -42,7 +42,8 @@ def probe_findings(results: Sequence[ProbeResult], secrets: Sequence[str], tool:
         message = (f"Probe {probe.id} ({probe.title}): {reasons}. Prompt: {excerpt(probe.prompt, secrets, 160)!r}. "
                    f"Reply: {excerpt(result.reply or '', secrets)!r}")
         findings.append(Finding(
-            rule_id=rule, severity=worst, message=message, fingerprint=fp, path=probe.source, line=probe.line if probe.source else None,
+            rule_id=rule, severity=worst, message=message, fingerprint=fp, path=probe.source,
+            line=probe.line if probe.source else None,
             help_uri=HELP_BY_RULE.get(rule, HELP_URI), cwe=CWE_BY_RULE.get(rule, ()), tool=tool,
             title=f"{rule}: {probe.title}", probe=probe.id,
             properties={"category": probe.category, "reasons": [v.reason for v in found]},
@@ -70,7 +71,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
-def user_test_findings(cases: Sequence[TestCase], secrets: Sequence[str], severity: Severity, tool: str) -> list[Finding]:
+def user_test_findings(cases: Sequence[TestCase], secrets: Sequence[str], severity: Severity,
+                       tool: str) -> list[Finding]:
     """One finding per failed or erroring user test, at its file and line."""
     from gates.probes.usertests import Outcome
 

@@ -17,7 +17,7 @@ class Category(str, enum.Enum):
     ENCODED_INJECTION = "encoded-injection"
     INDIRECT_INJECTION = "indirect-injection"
     SYSTEM_PROMPT_EXTRACTION = "system-prompt-extraction"
-    SECRET_LEAK = "secret-leak"
+    SECRET_LEAK = "secret-leak"  # nosec B105 - a rule id, not a password
     HARMFUL_CONTENT = "harmful-content"
 
 

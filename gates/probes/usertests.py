@@ -12,7 +12,7 @@ import enum
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET  # noqa: S405 - parses the XML our own pytest run wrote
+import xml.etree.ElementTree as ET  # nosec B405 - only DTD-free XML is parsed (see parse_junit)
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -61,7 +61,13 @@ class UserTestRun:
     output_tail: str
 
     def count(self, outcome: Outcome) -> int:
+        """How many cases ended in ``outcome``."""
         return sum(1 for c in self.cases if c.outcome is outcome)
+
+    @property
+    def ran(self) -> int:
+        """Cases that really ran (passed, failed or errored; not skipped)."""
+        return len(self.cases) - self.count(Outcome.SKIPPED)
 
 
 def plugin_argument(python: str) -> str:
@@ -73,7 +79,8 @@ def plugin_argument(python: str) -> str:
     return found or PLUGIN_MODULE
 
 
-def endpoint_environment(options: Mapping[str, object], canary: str | None, system_prompt: str | None) -> dict[str, str]:
+def endpoint_environment(options: Mapping[str, object], canary: str | None,
+                         system_prompt: str | None) -> dict[str, str]:
     """The variables that activate and configure the plugin's fixtures (no secret values)."""
     env = {URL_ENV: str(options["url"]), ENDPOINT_ENV: json.dumps(dict(options))}
     if canary:
@@ -109,8 +116,12 @@ def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, e
 
 def parse_junit(path: Path) -> tuple[TestCase, ...]:
     """Test cases from a pytest JUnit XML file (xunit1 family: ``file`` and 0-based ``line``)."""
+    data = path.read_bytes()
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # pytest never writes them: refuse entity tricks
+        raise ToolError(f"pytest's JUnit XML {path} contains a DTD or entity declaration; refusing to parse it",
+                        tool="pytest")
     try:
-        root = ET.parse(path).getroot()  # noqa: S314 - our own pytest run's output
+        root = ET.fromstring(data)  # nosec B314 - our own pytest run's output, checked DTD-free above
     except ET.ParseError as exc:
         raise ToolError(f"cannot read pytest's JUnit XML {path}: {exc}", tool="pytest") from None
     cases = []
