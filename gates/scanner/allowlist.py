@@ -172,7 +172,5 @@ DANGEROUS_ATTRIBUTES: frozenset[str] = frozenset({
 DANGEROUS_BUILTINS: frozenset[str] = frozenset({
     "eval", "exec", "execfile", "compile", "open", "__import__", "getattr", "setattr", "delattr",
     "globals", "locals", "vars", "breakpoint", "input", "apply", "reload", "file", "type",
-    "memoryview", "help", "exit", "quit", "copyright", "credits", "license", "super", "classmethod",
-    "staticmethod", "property", "__build_class__", "__loader__", "__spec__", "map", "filter",
-    "iter", "next", "print", "dir", "id", "hasattr", "callable", "isinstance", "issubclass",
+    "help", "exit", "quit", "super", "__build_class__", "__loader__", "__spec__", "memoryview",
 })

@@ -33,16 +33,17 @@ MODEL_SUFFIXES = frozenset({
 })
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.absolute().relative_to(root.absolute()).as_posix()
-    except ValueError:
-        return path.absolute().as_posix()
+def _relative(absolute: str, root: str) -> str:
+    relative = os.path.relpath(absolute, root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        relative = absolute
+    return relative.replace(os.sep, "/")
 
 
-def _scan_one(path: Path, policy: ScanPolicy, root: Path) -> tuple[FileReport, list[RawIssue]]:
+def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, list[RawIssue]]:
+    """Scan one file given by its absolute path (``root`` absolute too)."""
     label = _relative(path, root)
-    ctx = ScanContext(policy=policy, model_dir=path.parent, root=root, scan_blob=scan_blob)
+    ctx = ScanContext(policy=policy, model_dir=Path(os.path.dirname(path)), root=Path(root), scan_blob=scan_blob)
     try:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -57,10 +58,11 @@ def _scan_one(path: Path, policy: ScanPolicy, root: Path) -> tuple[FileReport, l
                          f"cannot read the file ({reason}); it was not checked. Fix its permissions",
                          "unreadable")
         return FileReport(label, Format.UNKNOWN, 0, error=reason), [issue]
-    if found is Format.UNKNOWN and path.suffix.lower() in MODEL_SUFFIXES:
+    suffix = os.path.splitext(path)[1].lower()
+    if found is Format.UNKNOWN and suffix in MODEL_SUFFIXES:
         ctx.add("MODEL-UNRECOGNISED-FORMAT", Severity.LOW, None,
-                f"named like a model file ({path.suffix}) but its content matches no model format; "
-                "no pickle loader can run it. Check it is the file you meant to ship", path.suffix.lower())
+                f"named like a model file ({suffix}) but its content matches no model format; "
+                "no pickle loader can run it. Check it is the file you meant to ship", suffix)
     report = FileReport(label, found, size, ctx.pickles, tuple(sorted(ctx.globals)), tuple(ctx.members))
     return report, ctx.issues
 
@@ -81,13 +83,14 @@ def _to_findings(items: list[tuple[str, RawIssue]]) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
-def _files(path: Path) -> Iterator[Path]:
-    if path.is_dir() and not path.is_symlink():
+def _files(path: str) -> Iterator[str]:
+    """Absolute paths of the regular files under ``path`` (symlinked directories not followed)."""
+    if os.path.isdir(path) and not os.path.islink(path):
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames.sort()
             for name in sorted(filenames):
-                candidate = Path(dirpath) / name
-                if candidate.is_file():
+                candidate = os.path.join(dirpath, name)
+                if os.path.isfile(candidate):
                     yield candidate
     else:
         yield path
@@ -99,16 +102,16 @@ def scan_paths(paths: Sequence[Path], *, root: Path, policy: ScanPolicy | None =
     missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)} (check the model path)")
+    root_abs = os.path.abspath(root)
     reports: list[FileReport] = []
     items: list[tuple[str, RawIssue]] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
-        for file in _files(Path(path)):
-            key = file.absolute()
-            if key in seen:
+        for file in _files(os.path.abspath(path)):
+            if file in seen:
                 continue
-            seen.add(key)
-            report, issues = _scan_one(file, policy, root)
+            seen.add(file)
+            report, issues = _scan_one(file, policy, root_abs)
             reports.append(report)
             items.extend((report.path, issue) for issue in issues)
     return ScanReport(_to_findings(items), tuple(reports))

@@ -115,18 +115,18 @@ def decode(buf: Buffer, pos: int, end: int) -> tuple[str, Any, int]:
         fmt, size = _FIXED[kind]
         if at + size > end:
             raise PickleSyntaxError(pos, f"{name} argument runs past the end")
-        return name, struct.unpack(fmt, bytes(buf[at:at + size]))[0], at + size
+        return name, struct.unpack_from(fmt, buf, at)[0], at + size
     if kind in _LENGTH:
         size = _LENGTH[kind]
         if at + size > end:
             raise PickleSyntaxError(pos, f"{name} length runs past the end")
-        length = int.from_bytes(bytes(buf[at:at + size]), "little", signed=kind == "s4")
+        length = int.from_bytes(buf[at:at + size], "little", signed=kind == "s4")
         start = at + size
         if length < 0 or start + length > end:
             raise PickleSyntaxError(pos, f"{name} of {length} bytes runs past the end of the data")
         value: Any = None
         if length <= MAX_LITERAL:
-            data = bytes(buf[start:start + length])
+            data = buf[start:start + length]
             if kind[0] == "t":
                 value = codecs.decode(data, "utf-8", "surrogatepass") if _utf8_ok(data, pos) else None
             elif kind[0] == "s":

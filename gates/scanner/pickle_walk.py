@@ -26,6 +26,8 @@ from gates.model import Severity
 from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode
 
 HIGHEST_PROTOCOL = 5
+_MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+_MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
 
 
 class Opaque:
@@ -168,6 +170,12 @@ class Walker:
                     self.result.value = self._pop(op_pos)
                     self.result.stopped = True
                     break
+                if name in _MEMO_PUT and self.stack and arg >= 0:  # fast paths for the commonest opcodes
+                    self.memo[arg] = self.stack[-1]
+                    continue
+                if name in _MEMO_GET and arg in self.memo:
+                    self.stack.append(self.memo[arg])
+                    continue
                 new_pos = self._step(name, arg, op_pos, pos)
                 if new_pos is not None:
                     pos = new_pos
