@@ -7,8 +7,8 @@ variables that keep plugins offline. Reports go to ``<work>/reports/<prefix>.rep
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
+import importlib.util
 import re
 import shutil
 from dataclasses import dataclass
@@ -49,24 +49,36 @@ class Catalogue:
         return name in self.classes or any(c.startswith(name + ".") for c in self.classes)
 
 
-def garak_version() -> str:
-    """The installed garak version; GateError with the install hint when it is missing."""
+def garak_version(module: str = "garak") -> str:
+    """The installed garak version; GateError with the install hint when it is missing.
+
+    garak is never imported here: importing it creates directories under the user's home and
+    exports ``GARAK_LOG_FILE`` into our environment (and so into every later garak run).
+    """
     try:
-        importlib.import_module("garak")
-    except ImportError:
-        raise GateError(f"garak is not installed in this environment: {INSTALL_HINT}") from None
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise GateError(f"{module} is not installed in this environment: {INSTALL_HINT}")
     try:
-        return importlib.metadata.version("garak")
+        return importlib.metadata.version(module)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
 
 
 def environment(home: Path) -> dict[str, str]:
-    """Variables that keep garak's files under ``home`` and its plugins offline."""
+    """Variables that keep garak's files under ``home`` and its plugins offline.
+
+    The paths are made absolute: the XDG specification (and garak) ignore relative ones and
+    fall back to the user's home.
+    """
+    home = home.resolve()
     return {
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
+        "GARAK_LOG_FILE": str(home / "data" / "garak" / "garak.log"),
         "HF_HOME": str(home / "hf"),
         "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gates.config.settings import EndpointSettings
-from gates.errors import ConfigError
+from gates.errors import ConfigError, GateError
 from gates.garak import engine
 from gates.garak.target import generator_options, json_path, write_generator_file
 
@@ -56,12 +57,13 @@ def test_catalogue_of_the_installed_garak(tmp_path: Path) -> None:
 
 
 def test_missing_garak_is_a_gate_error_with_the_install_hint() -> None:
-    code = ("import sys; sys.modules['garak'] = None\n"
-            "from gates.garak.engine import garak_version\n"
-            "from gates.errors import GateError\n"
-            "try:\n    garak_version()\nexcept GateError as exc:\n    print(exc)\n")
+    assert engine.garak_version() == importlib.metadata.version("garak")
+    with pytest.raises(GateError, match=r"pip install 'secure-ai-gates\[adversarial\]'"):
+        engine.garak_version("garak_not_installed_here")
+    # asking for the version must not import garak (that would write under $HOME and set GARAK_LOG_FILE)
+    code = "import sys; from gates.garak.engine import garak_version; garak_version(); print('garak' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
-    assert "pip install 'secure-ai-gates[adversarial]'" in done.stdout
+    assert done.stdout.strip() == "False"
 
 
 def test_command_line_uses_parallel_attempts_and_requests(tmp_path: Path) -> None:

@@ -32,7 +32,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_hardened_server_passes_every_default_probe(tmp_path: Path) -> None:
+def test_hardened_server_passes_every_default_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))  # garak must write nothing under the user's home
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "GARAK_LOG_FILE"):
+        monkeypatch.delenv(name, raising=False)
     with running_model_server() as url:
         outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url)))
     assert isinstance(outcome, Checked), outcome
@@ -40,7 +44,8 @@ def test_hardened_server_passes_every_default_probe(tmp_path: Path) -> None:
     assert outcome.checked == 5  # 3 probes, 5 probe/detector pairs, all evaluated
     assert outcome.metrics["outputs_evaluated"] > 0 and outcome.metrics["attacks_succeeded"] == 0
     assert outcome.tool_versions["garak"]
-    assert not list(Path.home().glob(".local/share/garak/garak_runs/garak.report.jsonl"))  # nothing in $HOME
+    assert not home.exists() or not any(home.rglob("*garak*"))
+    assert (tmp_path / "work" / "home" / "data" / "garak" / "garak.log").is_file()
     kept = {p.name for p in (tmp_path / "garak").iterdir()}  # garak's files are kept in the report dir
     assert {"garak.report.jsonl", "garak.report.html"} <= kept
     assert "garak/garak.report.jsonl" in outcome.details
