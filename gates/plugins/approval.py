@@ -110,16 +110,16 @@ class ApprovalGate(Gate):
         author = str((pull.get("user") or {}).get("login") or "")
         reviews = list(client.paginate(expand("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", **params),
                                        permission=PULLS_READ))
-        files: list[str] = []
-        unlisted = 0
+        files: list[str] = []  # changed paths, with the old path of a rename
+        listed = unlisted = 0
         if policy.sensitive is not None:
             for item in client.paginate(expand("/repos/{owner}/{repo}/pulls/{pull_number}/files", **params),
                                         permission=PULLS_READ):
+                listed += 1
                 files.append(str(item["filename"]))
                 if item.get("previous_filename"):
                     files.append(str(item["previous_filename"]))
-            listed = len({f for f in files})
-            unlisted = max(0, int(pull.get("changed_files") or 0) - listed)
+            unlisted = max(0, int(pull.get("changed_files") or 0) - listed)  # the API lists 3000 at most
         applied = None
         labels = {str(item.get("name", "")).casefold() for item in pull.get("labels") or ()}
         if policy.label and policy.label.casefold() in labels:
@@ -131,4 +131,4 @@ class ApprovalGate(Gate):
                               unlisted_files=unlisted)
         api_head = str((pull.get("head") or {}).get("sha") or "")
         return report(policy, evaluation, repository=f"{owner}/{repo}", number=number, author=author,
-                      head_sha=head_sha, api_head=api_head, reviews=len(reviews), files=len(set(files)))
+                      head_sha=head_sha, api_head=api_head, reviews=len(reviews), files=listed)

@@ -260,10 +260,14 @@ def test_sensitive_paths_default_globs_and_renames(gh: GitHubAPI) -> None:
     gh.route("pulls/list-files", lambda req: Reply(200, [
         objects.pull_file(REPO, "config/gates.yml", status="renamed", previous=".github/secure-ai-gates.yml"),
         objects.pull_file(REPO, "eval/perf-baseline.json"), objects.pull_file(REPO, "src/app.py")]))
+    pull = copy.deepcopy(event("pull_request.opened.json")["pull_request"])
+    pull["changed_files"] = 3  # a rename is one changed file with two names
+    gh.state.add_pull(REPO, pull)
     review(gh, "rev-rita", "APPROVED")
     outcome = run(gh)
     assert rule_ids(outcome) == ["APPROVAL-SENSITIVE-PATHS"]
     assert outcome.findings[0].properties["files"] == [".github/secure-ai-gates.yml", "eval/perf-baseline.json"]
+    assert outcome.metrics["files"] == 3
     assert rule_ids(run(gh, {"sensitive-paths": {"paths": []}})) == []
     assert rule_ids(run(gh, {"sensitive-paths": {"paths": ["src/**"]}})) == ["APPROVAL-SENSITIVE-PATHS"]
 

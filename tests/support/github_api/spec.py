@@ -1,8 +1,8 @@
 """GitHub's official OpenAPI description (dereferenced subset), loaded once, validated lazily.
 
-Sources (both from the ``@octokit/openapi`` npm package 23.0.2, MIT, see their LICENSE files):
-``/work/shared/data/github-rest/github-rest-subset.json`` (or ``$GITHUB_REST_SUBSET``) and
-``tests/assets/github/openapi/github-rest-issue-events.json`` (the issue-events operation,
+Sources, in ``tests/assets/github/openapi/`` (from the ``@octokit/openapi`` npm package 23.0.2,
+MIT, see LICENSE and README.md there): ``github-rest-subset.json`` (the project's shared subset,
+or ``$GITHUB_REST_SUBSET``) and ``github-rest-issue-events.json`` (the issue-events operation,
 extracted unchanged from the same package version because the shared subset lacks it).
 
 OpenAPI 3.0 schemas become JSON Schema draft 4 (``nullable: true`` -> ``anyOf [..., null]``)
@@ -24,9 +24,9 @@ from typing import Any, Mapping
 
 import jsonschema
 
-SHARED_SUBSET = Path(os.environ.get("GITHUB_REST_SUBSET",
-                                    "/work/shared/data/github-rest/github-rest-subset.json"))
-EXTRA_SPECS = (Path(__file__).resolve().parents[2] / "assets/github/openapi/github-rest-issue-events.json",)
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "github" / "openapi"
+SHARED_SUBSET = Path(os.environ.get("GITHUB_REST_SUBSET", str(ASSETS / "github-rest-subset.json")))
+EXTRA_SPECS = (ASSETS / "github-rest-issue-events.json",)
 SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
 METHODS = ("get", "post", "put", "patch", "delete")
 
