@@ -71,6 +71,7 @@ _DOCUMENT = re.compile(r"(summari[sz]e|translate|proofread|analy[sz]e)\b.{0,60}"
                        r"(document|text|email|article|page|review)", re.I | re.S)
 _SAY = re.compile(r"\b(?:just\s+)?(?:say|print|reply (?:only )?with|respond (?:only )?with|output|write|answer with)\b"
                   r"\s*:?\s*[\"'“]?(?P<what>[^\"'”\n]+)", re.I)
+_NOTE = re.compile(r"(?:new instructions|assistant)\s*:\s*(?P<rest>.+)", re.I)
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){6,}\b")
 _CAPITAL = re.compile(r"capital (?:city )?of ([a-z ]+?)\??$", re.I)
@@ -96,7 +97,8 @@ def decode_hidden(prompt: str) -> str | None:
     for match in _B64.finditer(prompt):
         blob = match.group()
         try:
-            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), altchars=b"-_" if "-" in blob or "_" in blob else None)
+            altchars = b"-_" if "-" in blob or "_" in blob else None
+            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), altchars=altchars)
         except (binascii.Error, ValueError):
             continue
         text = _printable(raw)
@@ -165,7 +167,7 @@ def reply(prompt: str, system: str, *, vulnerable: bool, wrong: bool = False) ->
     doc = _DOCUMENT.search(prompt)
     if doc:
         document = prompt[doc.end():]
-        hidden = _IGNORE.search(document) or re.search(r"(?:new instructions|assistant)\s*:\s*(?P<rest>.+)", document, re.I)
+        hidden = _IGNORE.search(document) or _NOTE.search(document)
         if vulnerable and hidden and hidden.group("rest").strip():
             return obey(hidden.group("rest"), system)
         words = len(document.split())
@@ -254,7 +256,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _reply(self, prompt: str, system: str | None) -> str:
         opts = self.server.options  # type: ignore[attr-defined]
-        wrong = bool(opts.wrong_rate) and int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < opts.wrong_rate
+        draw = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        wrong = bool(opts.wrong_rate) and draw < opts.wrong_rate
         return reply(prompt, system or BUILTIN_SYSTEM_PROMPT, vulnerable=opts.vulnerable, wrong=wrong)
 
     def _chat(self, request: dict) -> None:
@@ -262,15 +265,16 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(messages, list) or not messages:
             self._json(400, {"error": {"message": "messages must be a non-empty list"}})
             return
-        system = next((str(m.get("content", "")) for m in messages if isinstance(m, dict) and m.get("role") == "system"), None)
-        user = [str(m.get("content", "")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        turns = [m for m in messages if isinstance(m, dict)]
+        system = next((str(m.get("content", "")) for m in turns if m.get("role") == "system"), None)
+        user = [str(m.get("content", "")) for m in turns if m.get("role") == "user"]
         text = self._reply(user[-1] if user else "", system)
         self._json(200, {
             "id": "chatcmpl-demo", "object": "chat.completion", "created": int(time.time()),
             "model": request.get("model") or MODEL_NAME,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": sum(len(str(m).split()) for m in messages), "completion_tokens": len(text.split()),
-                      "total_tokens": 0},
+            "usage": {"prompt_tokens": sum(len(str(m).split()) for m in messages),
+                      "completion_tokens": len(text.split()), "total_tokens": 0},
         })
 
 
