@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gates.github.client import GitHubClient, expand
-from gates.github.errors import GitHubNotFound
+from gates.github.errors import GitHubAuthError, GitHubNotFound
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
 _PERMISSION_FLAGS = (("admin", "admin"), ("maintain", "maintain"), ("push", "write"), ("triage", "triage"),
                      ("pull", "read"))
 COLLABORATOR_PERMISSION = "metadata: read"
-TEAM_PERMISSION = ("members: read (an organization permission the workflow's GITHUB_TOKEN never has: "
-                   "pass a GitHub App or fine-grained token that can read the organization's teams "
-                   "as `github-token`)")
+TEAM_PERMISSION = "members: read"
+TEAM_HINT = ("`members: read` is an organization permission that the workflow's GITHUB_TOKEN never has: "
+             "pass a GitHub App installation token or a fine-grained token that can read the "
+             "organization's teams as `github-token`")
 
 
 def rank(role: str) -> int:
@@ -99,6 +100,11 @@ class Access:
                 self._members[key] = isinstance(answer, Mapping) and answer.get("state") == "active"
             except GitHubNotFound:
                 self._members[key] = False
+            except GitHubAuthError as exc:
+                raise GitHubAuthError(f"{exc}. Team {team}: {TEAM_HINT}", permission=exc.permission,
+                                      accepted_permissions=exc.accepted_permissions, status=exc.status,
+                                      method=exc.method, path=exc.path,
+                                      documentation_url=exc.documentation_url) from None
         return self._members[key]
 
     def teams_of(self, teams: tuple[Team, ...], login: str) -> list[Team]:

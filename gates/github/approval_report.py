@@ -55,7 +55,7 @@ def findings(policy: Policy, ev: Evaluation, repository: str, number: int, autho
         items.append(("APPROVAL-CHANGES-REQUESTED", standing.login,
                       f"@{standing.login} requested changes on pull request #{number} (review "
                       f"{standing.review_id} on {str(standing.commit_id)[:7]}): @{standing.login} must approve "
-                      f"after the changes, or a maintainer must dismiss that review.",
+                      f"after the changes, or someone with write access must dismiss that review.",
                       {"reviewer": standing.login, "review_id": standing.review_id}))
     rule = policy.sensitive
     if rule is not None and ev.sensitive_files and rule.name in ev.counted \
