@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 import time
 
 import pytest
@@ -142,7 +143,8 @@ def test_api_key_is_sent_but_never_shown(monkeypatch: pytest.MonkeyPatch, capsys
 
 
 def test_map_is_parallel_ordered_and_stops_on_error() -> None:
-    with running_model_server(latency_ms=200) as url, EndpointClient(EndpointSettings(url=url, concurrency=8)) as client:
+    settings = EndpointSettings(url="", concurrency=8)
+    with running_model_server(latency_ms=200) as url, EndpointClient(replace(settings, url=url)) as client:
         prompts = [f"What is {i} + {i}?" for i in range(8)]
         started = time.monotonic()
         texts = client.map(lambda p: client.send(p).text, prompts)

@@ -11,7 +11,8 @@ from tests.support.model_server import DEMO_CANARY, running_model_server
 
 def _chat(url: str, prompt: str, system: str | None = None, **kwargs: object) -> requests.Response:
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
-    return requests.post(url + "/v1/chat/completions", json={"model": "demo", "messages": messages}, timeout=10, **kwargs)
+    body = {"model": "demo", "messages": messages}
+    return requests.post(url + "/v1/chat/completions", json=body, timeout=10, **kwargs)
 
 
 def _text(response: requests.Response) -> str:

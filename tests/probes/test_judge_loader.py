@@ -70,9 +70,12 @@ def test_user_file_errors_name_file_key_and_line(tmp_path: Path) -> None:
     cases = {
         "yaml.yaml": ("probes: [\n", "not valid YAML"),
         "schema.yaml": ("probes:\n  - id: a\n    prompt: hi\n    expect: {}\n", r"schema.yaml:4: probes.0.expect"),
-        "regex.yaml": ("probes:\n  - id: a\n    prompt: hi\n    expect: {must-match: ['(']}\n", "bad regular expression"),
-        "payload.yaml": ("probes:\n  - id: a\n    prompt: 'x {payload}'\n    expect: {refused: true}\n", "no payload"),
-        "last.yaml": ("probes:\n  - id: a\n    messages: [{role: assistant, content: hi}]\n    expect: {refused: true}\n",
+        "regex.yaml": ("probes:\n  - id: a\n    prompt: hi\n    expect: {must-match: ['(']}\n",
+                       "bad regular expression"),
+        "payload.yaml": ("probes:\n  - id: a\n    prompt: 'x {payload}'\n    expect: {refused: true}\n",
+                         "no payload"),
+        "last.yaml": ("probes:\n  - id: a\n    messages: [{role: assistant, content: hi}]\n"
+                      "    expect: {refused: true}\n",
                       "last message"),
     }
     for name, (text, message) in cases.items():
