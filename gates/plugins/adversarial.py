@@ -83,8 +83,11 @@ class AdversarialGate(Gate):
         policy = _policy(ctx)
         result = assess(report, probes, policy)
         if done.returncode != 0 or not report.completed:
+            hint = (" A detector could not be loaded: it probably needs a model download, and the gate runs "
+                    "garak offline; choose probes with string-based detectors."
+                    if "detector load failed" in done.stdout + done.stderr else "")
             return Errored(f"garak stopped before completing its run (exit {done.returncode}); "
-                           f"{len(result.verdicts)} probe/detector pairs were evaluated",
+                           f"{len(result.verdicts)} probe/detector pairs were evaluated.{hint}",
                            details=tail + "\n\n" + table(result.verdicts))
         self._check_error_budget(ctx, report)
         worst = max((v.record.asr for v in result.verdicts), default=0.0)

@@ -113,12 +113,14 @@ def test_builtin_evaluation_against_the_demo_server(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     options = {"dataset": "eval/dataset.jsonl", "baseline": "eval/baseline.json", "concurrency": 8,
                "metrics": [{"name": "accuracy"}, {"name": "error_rate", "direction": "lower",
-                                                  "tolerance-type": "absolute", "tolerance": 0}]}
-    _write(ws / "eval" / "baseline.json", {"accuracy": 0.92, "error_rate": 0})
+                                                  "tolerance-type": "absolute", "tolerance": 0},
+                           {"name": "latency_p95_ms", "direction": "lower", "tolerance": 10, "ceiling": 5000}]}
+    _write(ws / "eval" / "baseline.json", {"accuracy": 0.92, "error_rate": 0, "latency_p95_ms": 200})
     with running_model_server() as url:
         good = PerformanceGate().run(_ctx(ws, options, endpoint=EndpointSettings(url=url)))
     assert isinstance(good, Checked) and good.findings == ()
-    assert good.metrics == {"accuracy": 1.0, "error_rate": 0.0}
+    assert (good.metrics["accuracy"], good.metrics["error_rate"]) == (1.0, 0.0)
+    assert 0 < good.metrics["latency_p95_ms"] < 2000
     assert "built-in evaluation of `eval/dataset.jsonl` (39 cases, 8 at a time)" in good.details
     with running_model_server(wrong_rate=0.3) as url:
         bad = PerformanceGate().run(_ctx(ws, options, endpoint=EndpointSettings(url=url)))
