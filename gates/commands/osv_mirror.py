@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise RemoteError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     stop = threading.Event()
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
+    def _stop(signum: int, frame: FrameType | None) -> None:  # pylint: disable=unused-argument
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -8,11 +8,17 @@ advisory would hide a vulnerability).
 
 YAML is read with libyaml when available and without implicit number/date typing, so an
 unquoted version such as ``1.10`` stays the string ``"1.10"`` and dates stay RFC 3339 text.
+The long ``versions:`` lists (half of all scalars in the PyPA database) are read by a plain
+line scan and put back in place of a placeholder; whenever a list holds anything but simple
+version strings, or the placeholder does not come back where expected, the file is parsed by
+YAML alone. Both paths give identical documents (checked over the whole PyPA snapshot).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,47 @@ _StringLoader.yaml_implicit_resolvers = {
 }
 
 
+_VERSIONS_BLOCK = re.compile(rb"^( *)versions:\n((?:\1- [^\n]*\n)+)", re.M)
+_SIMPLE_BLOCK = re.compile(rb"(?: *- (?:[A-Za-z0-9._+!-]+|'[^'\n]*'|\"[^\"\\\n]*\") *\n)+")
+_NOT_STRINGS = re.compile(rb"^ *- (?i:null|~|true|false|yes|no|on|off|y|n) *$", re.M)
+_PLACEHOLDER = "__osv_versions_"
+
+
+class _NotSimple(Exception):
+    """A versions list the line scan must not handle: parse the whole file with YAML."""
+
+
+def _yaml_with_fast_versions(data: bytes) -> Any:
+    """Parse advisory YAML, reading ``versions:`` lists by line scan (see the module docstring)."""
+    blocks: list[list[str]] = []
+
+    def cut(match: re.Match[bytes]) -> bytes:
+        indent, block = match.group(1), match.group(2)
+        if not _SIMPLE_BLOCK.fullmatch(block) or _NOT_STRINGS.search(block):
+            raise _NotSimple
+        values = [line.split(b"- ", 1)[1].strip() for line in block.splitlines()]
+        blocks.append([(v[1:-1] if v[:1] in (b"'", b'"') else v).decode("utf-8") for v in values])
+        return indent + b"versions:\n" + indent + f"- {_PLACEHOLDER}{len(blocks) - 1}__\n".encode()
+
+    doc = yaml.load(_VERSIONS_BLOCK.sub(cut, data), Loader=_StringLoader)  # noqa: S506 - a safe loader
+    restored = 0
+    for affected in (doc.get("affected") or []) if isinstance(doc, dict) and isinstance(doc.get("affected"), list) else []:
+        versions = affected.get("versions") if isinstance(affected, dict) else None
+        if isinstance(versions, list) and len(versions) == 1 and str(versions[0]).startswith(_PLACEHOLDER):
+            affected["versions"] = blocks[int(str(versions[0])[len(_PLACEHOLDER):-2])]
+            restored += 1
+    if restored != len(blocks):
+        raise _NotSimple
+    return doc
+
+
+def _parse_yaml(data: bytes) -> Any:
+    try:
+        return _yaml_with_fast_versions(data)
+    except (_NotSimple, yaml.YAMLError, UnicodeDecodeError, ValueError):
+        return yaml.load(data, Loader=_StringLoader)  # noqa: S506 - a safe loader
+
+
 class AdvisoryDbError(GateError):
     """The advisory database is missing, empty or holds a file that is not an advisory."""
 
@@ -55,8 +102,10 @@ class LoadedDatabase:
 def advisory_files(db_dir: Path) -> list[Path]:
     """The advisory files under ``db_dir`` (its ``vulns/`` folder when there is one), sorted."""
     root = db_dir / "vulns" if (db_dir / "vulns").is_dir() else db_dir
-    files = [p for p in root.rglob("*") if p.suffix in _SUFFIXES and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files += [Path(folder, n) for n in names if n.endswith(_SUFFIXES) and not n.startswith(".")]
     return sorted(files)
 
 
@@ -64,7 +113,7 @@ def read_advisory(path: Path) -> dict[str, Any]:
     """Parse one advisory file; raise :class:`AdvisoryDbError` naming the file when it is not one."""
     try:
         data = path.read_bytes()
-        doc = json.loads(data) if path.suffix == ".json" else yaml.load(data, Loader=_StringLoader)  # noqa: S506
+        doc = json.loads(data) if path.suffix == ".json" else _parse_yaml(data)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise AdvisoryDbError(f"advisory file {path} cannot be read: {exc}") from None
     if not isinstance(doc, dict) or not doc.get("id") or not isinstance(doc.get("affected", []), list):

@@ -9,6 +9,7 @@ Exit status 64 means "vulnerabilities found"; any other non-zero status is a fai
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -27,6 +28,14 @@ _FOUND = 64
 def available() -> bool:
     """True when the ``safety`` package can be imported by our interpreter."""
     return importlib.util.find_spec("safety") is not None
+
+
+def version() -> str:
+    """safety's installed version (``missing`` when it is not installed)."""
+    try:
+        return importlib.metadata.version("safety")
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
 
 
 def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env: str) -> tuple[AuditedDependency, ...]:

@@ -21,16 +21,18 @@ from typing import Iterator
 import requests
 
 from gates.errors import GateError
+from gates.fingerprint import fingerprints
 from gates.model import Checked, Finding, Outcome, Severity
 from gates.osv import pipaudit, safety
 from gates.osv.findings import SeverityLookup, merge, to_findings
 from gates.osv.loader import LoadedDatabase, load_database
+from gates.osv.pipaudit import AuditedDependency
 from gates.osv.plan import AuditPlan, plan
 from gates.osv.server import OsvApi, RunningMirror
-from gates.osv.sources import SourceKind
+from gates.osv.sources import AuditSource, SourceKind
 from gates.plugins.base import Gate, GateContext
-from gates.fingerprint import fingerprints
 
+UNAUDITED = "unaudited-dependency"
 PROBE = {"package": {"name": "pip", "ecosystem": "PyPI"}, "version": "0.0.0.dev0"}
 
 
@@ -53,43 +55,59 @@ class DependenciesGate(Gate):
         with _service(ctx, audit_plan) as (osv_url, database):
             if osv_url and database is None:
                 _probe(osv_url, audit_plan, ctx)
-            settings = pipaudit.ServiceSettings(audit_plan.service, osv_url, audit_plan.request_timeout,
-                                                audit_plan.index_url, audit_plan.retries)
-            reports = []
-            for source in audit_plan.sources:
-                if ctx.cancelled.is_set():
-                    raise GateError("cancelled before every dependency source was audited")
-                ctx.log(f"dependencies: auditing {source.label}")
-                reports.append(pipaudit.audit(source, settings, ctx.work_dir, remaining=ctx.remaining, log=ctx.log))
-            extra = []
+            reports = self._audit(ctx, audit_plan, osv_url)
+            reported = [(r.source, dep, "pip-audit") for r in reports for dep in r.dependencies]
             if audit_plan.safety:
-                versions["safety"] = "installed" if safety.available() else "missing"
-                for source in audit_plan.sources:
-                    if source.kind is SourceKind.REQUIREMENTS:
-                        deps = safety.run_safety(source, timeout=ctx.remaining(), db=audit_plan.safety_db,
-                                                 key_env=audit_plan.safety_key_env)
-                        extra += [(source, dep, "safety") for dep in deps]
+                reported += self._safety(ctx, audit_plan)
+                versions["safety"] = safety.version()
             lookup = SeverityLookup(audit_plan.default_severity, index=database.index if database else None,
                                     osv_base=None if database else audit_plan.osv_base,
                                     timeout=audit_plan.request_timeout)
-            merged = merge([(r.source, dep, "pip-audit") for r in reports for dep in r.dependencies] + extra)
-            findings = to_findings(merged, lookup) + _skipped_findings(reports)
-        audited = {(d.name, d.version) for r in reports for d in r.dependencies if d.version is not None}
-        vulnerable = {(f.package, f.properties.get("installed_version")) for f in findings if f.rule_id != "unaudited-dependency"}
+            findings = to_findings(merge(reported), lookup) + _skipped_findings(reports)
         where = database.snapshot.describe() if database else (osv_url or "PyPI JSON API")
-        count = sum(1 for f in findings if f.rule_id != "unaudited-dependency")
-        summary = (f"{count} known vulnerabilit{'y' if count == 1 else 'ies'} in {len(vulnerable)} of {len(audited)} "
-                   f"dependencies" if count else f"no known vulnerability in {len(audited)} dependencies")
-        summary += f" from {len(reports)} source(s); advisories: {where}"
-        metrics = {"dependencies": len(audited), "vulnerabilities": count, "vulnerable_packages": len(vulnerable),
-                   "sources": [r.source.label for r in reports],
-                   "pip_audit_seconds": round(sum(r.duration_s for r in reports), 3),
-                   "severity_lookup_failures": len(lookup.failures)}
-        if database:
-            metrics["advisory_db"] = database.snapshot.as_dict()
-            metrics["advisory_db_load_seconds"] = round(database.load_seconds, 3)
-        return Checked(tuple(findings), len(audited), summary, _details(findings, reports, where, lookup),
-                       metrics, versions)
+        return _result(findings, reports, where, lookup, database, versions)
+
+    def _audit(self, ctx: GateContext, audit_plan: AuditPlan, osv_url: str | None) -> list[pipaudit.AuditReport]:
+        """Run pip-audit on every source, in order."""
+        settings = pipaudit.ServiceSettings(audit_plan.service, osv_url, audit_plan.request_timeout,
+                                            audit_plan.index_url, audit_plan.retries)
+        reports = []
+        for source in audit_plan.sources:
+            if ctx.cancelled.is_set():
+                raise GateError("cancelled before every dependency source was audited")
+            ctx.log(f"dependencies: auditing {source.label}")
+            reports.append(pipaudit.audit(source, settings, ctx.work_dir, log=ctx.log,
+                                          remaining=lambda: ctx.remaining(self.default_timeout_s)))
+        return reports
+
+    def _safety(self, ctx: GateContext, audit_plan: AuditPlan) -> list[tuple[AuditSource, AuditedDependency, str]]:
+        """Run safety on every requirements file (the only input its legacy command reads)."""
+        out = []
+        for source in audit_plan.sources:
+            if source.kind is SourceKind.REQUIREMENTS:
+                deps = safety.run_safety(source, timeout=ctx.remaining(self.default_timeout_s),
+                                         db=audit_plan.safety_db, key_env=audit_plan.safety_key_env)
+                out += [(source, dep, "safety") for dep in deps]
+        return out
+
+
+def _result(findings: list[Finding], reports: list[pipaudit.AuditReport], where: str, lookup: SeverityLookup,
+            database: LoadedDatabase | None, versions: dict[str, str]) -> Checked:
+    """The gate's outcome: counts, summary, metrics and details."""
+    audited = {(d.name, d.version) for r in reports for d in r.dependencies if d.version is not None}
+    vulns = [f for f in findings if f.rule_id != UNAUDITED]
+    vulnerable = {(f.package, f.properties.get("installed_version")) for f in vulns}
+    summary = (f"{len(vulns)} known vulnerabilit{'y' if len(vulns) == 1 else 'ies'} in {len(vulnerable)} of "
+               f"{len(audited)} dependencies" if vulns else f"no known vulnerability in {len(audited)} dependencies")
+    summary += f" from {len(reports)} source(s); advisories: {where}"
+    metrics: dict[str, object] = {
+        "dependencies": len(audited), "vulnerabilities": len(vulns), "vulnerable_packages": len(vulnerable),
+        "sources": [r.source.label for r in reports], "pip_audit_seconds": round(sum(r.duration_s for r in reports), 3),
+        "severity_lookup_failures": len(lookup.failures)}
+    if database:
+        metrics["advisory_db"] = database.snapshot.as_dict()
+        metrics["advisory_db_load_seconds"] = round(database.load_seconds, 3)
+    return Checked(tuple(findings), len(audited), summary, _details(findings, reports, where, lookup), metrics, versions)
 
 
 @contextlib.contextmanager
@@ -111,7 +129,7 @@ def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:
     attempts = audit_plan.retries + 1
     for attempt in range(1, attempts + 1):
         try:
-            response = requests.post(osv_url, json=PROBE, timeout=min(audit_plan.request_timeout, ctx.remaining()))
+            response = requests.post(osv_url, json=PROBE, timeout=ctx.remaining(audit_plan.request_timeout))
             if response.status_code == 200:
                 return
             cause = f"HTTP {response.status_code}: {response.text[:200]}"
@@ -126,11 +144,11 @@ def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:
 def _skipped_findings(reports: list[pipaudit.AuditReport]) -> list[Finding]:
     """An info finding for each dependency pip-audit could not audit (URL or editable requirements)."""
     items = [(r.source, d) for r in reports for d in r.dependencies if d.skip_reason]
-    prints = fingerprints(("unaudited-dependency", s.label, d.name) for s, d in items)
+    prints = fingerprints((UNAUDITED, s.label, d.name) for s, d in items)
     out = []
     for (source, dep), fp in zip(items, prints):
         where = source.location(dep.name)
-        out.append(Finding("unaudited-dependency", Severity.INFO, f"{dep.name} was not audited: {dep.skip_reason}",
+        out.append(Finding(UNAUDITED, Severity.INFO, f"{dep.name} was not audited: {dep.skip_reason}",
                            fp, path=where.path if where else None, line=where.line if where else None,
                            tool="pip-audit", title="dependency not audited", package=dep.name))
     return out
@@ -140,7 +158,7 @@ def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], where
     lines = [f"Advisories: {where}", "", "Audited: " + ", ".join(
         f"`{r.source.label}` ({sum(1 for d in r.dependencies if d.version)} deps"
         f"{', pinned, no resolution' if r.source.pinned else ''})" for r in reports)]
-    vulns = [f for f in findings if f.rule_id != "unaudited-dependency"]
+    vulns = [f for f in findings if f.rule_id != UNAUDITED]
     if vulns:
         lines += ["", "| package | version | vulnerability | aliases | fixed in | severity | declared at |",
                   "|---|---|---|---|---|---|---|"]
@@ -149,7 +167,7 @@ def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], where
             lines.append(f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
                          f"{', '.join(f.aliases) or '-'} | {', '.join(f.properties.get('fix_versions') or []) or '-'} | "
                          f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |")
-    skipped = [f for f in findings if f.rule_id == "unaudited-dependency"]
+    skipped = [f for f in findings if f.rule_id == UNAUDITED]
     if skipped:
         lines += ["", "Not audited: " + "; ".join(f.message for f in skipped)]
     if any(f.properties.get("severity_source") == "default" for f in vulns):

@@ -93,3 +93,29 @@ def test_no_identity_falls_back_to_newest_date(tmp_path: Path) -> None:
     snapshot = load_database(tmp_path).snapshot
     assert snapshot.commit is None
     assert snapshot.describe() == "newest advisory modified 2020-02-02"
+
+
+FAST_CASES = [
+    "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n  - '2.0'\n  - \"3.0\"\n",
+    "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0  # a comment\n  - null\n",
+    "id: A\ndetails: |\n  versions:\n  - not a list\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n",
+    "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n- package: {name: b, ecosystem: PyPI}\n"
+    "  versions:\n  - '0.1'\n  - true\n",
+    "id: A\naffected:\n- versions:\n  - 1.0\n  package: {name: a, ecosystem: PyPI}\n",
+]
+
+
+@pytest.mark.parametrize("text", FAST_CASES)
+def test_fast_versions_scan_gives_the_yaml_result(text: str) -> None:
+    from gates.osv.loader import _StringLoader, _parse_yaml
+
+    assert _parse_yaml(text.encode()) == yaml.load(text, Loader=_StringLoader)  # noqa: S506 - a safe loader
+
+
+@pytest.mark.slow
+def test_fast_versions_scan_matches_yaml_over_the_whole_snapshot() -> None:
+    from gates.osv.loader import _StringLoader, _parse_yaml
+
+    for path in advisory_files(shared_db()):
+        data = path.read_bytes()
+        assert _parse_yaml(data) == yaml.load(data, Loader=_StringLoader), path  # noqa: S506
