@@ -154,3 +154,26 @@ def test_expand_encodes_each_value() -> None:
     assert expand("/orgs/{org}/teams/{team_slug}", org="o", team_slug="a/b") == "/orgs/o/teams/a%2Fb"
     with pytest.raises(ValueError):
         expand("/repos/{owner}/{repo}", owner="o")
+
+
+def test_secondary_rate_limit_without_headers_waits_a_minute(github_api: GitHubAPI) -> None:
+    github_api.rate_limit("pulls/get")  # 403 "secondary rate limit", no Retry-After / X-RateLimit-*
+    with pytest.raises(GitHubRateLimited) as info:
+        _client(github_api, max_wait_s=5).get("/repos/octo-org/ml-service/pulls/1")
+    assert info.value.retry_after_s == 60.0 and "secondary rate limit" in str(info.value)
+
+
+def test_retry_after_forms() -> None:
+    from email.utils import formatdate
+
+    from gates.github import ratelimit
+
+    now = 1_800_000_000.0
+    assert ratelimit.retry_after_seconds({"Retry-After": "7"}, now) == 7.0
+    assert ratelimit.retry_after_seconds({"Retry-After": formatdate(now + 30, usegmt=True)}, now) == 30.0
+    assert ratelimit.retry_after_seconds({"Retry-After": "soon"}, now) is None
+    reset = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) + 10)}
+    assert ratelimit.rate_limit_wait(reset, now) == 11.0
+    assert ratelimit.is_rate_limited(403, reset, "API rate limit exceeded")
+    assert not ratelimit.is_rate_limited(403, {}, "Resource not accessible by integration")
+    assert ratelimit.backoff_delay(2, 0.5, {}, now) == 2.0
