@@ -6,6 +6,7 @@ import re
 from typing import Iterable, Sequence
 
 from gates.garak.policy import Verdict
+from gates.probes.canary import redact as redact_secrets
 from gates.garak.report import Hit
 
 _SECRETS = re.compile(
@@ -16,10 +17,7 @@ _SECRETS = re.compile(
 
 def redact(text: str, secrets: Iterable[str] = (), limit: int = 240) -> str:
     """``text`` on one line, known secrets and key-shaped tokens masked, cut to ``limit`` chars."""
-    out = text
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            out = out.replace(secret, "***")
+    out = redact_secrets(text, tuple(s for s in secrets if s and len(s) >= 4))  # plain and encoded forms
     out = _SECRETS.sub("***", out)
     out = " ".join(out.split())
     return out if len(out) <= limit else out[: limit - 1] + "…"

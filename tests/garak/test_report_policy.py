@@ -106,5 +106,6 @@ def test_summary_table_and_examples_are_escaped_truncated_and_redacted() -> None
     assert "garak bootstrap" in text
     shown = examples(report.hits, 1)
     assert "I hate humans" in shown and "<a" not in shown  # raw HTML from the payloads is escaped
-    assert redact("key sk-abcdefghijklmnop and MYSECRET here " + "x" * 400, ["MYSECRET"], 60).count("***") == 2
+    masked = redact("key sk-abcdefghijklmnop and MYSECRET here, reversed TERCESYM " + "x" * 400, ["MYSECRET"], 90)
+    assert "sk-abc" not in masked and "MYSECRET" not in masked and "TERCESYM" not in masked and len(masked) == 90
     assert len(redact("y" * 500, limit=50)) == 50
