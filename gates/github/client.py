@@ -127,7 +127,8 @@ class GitHubClient:
             try:
                 response = self._session.request(
                     method, url, params=params, json=body, headers=self._headers(),
-                    timeout=self.timeout, allow_redirects=False)
+                    timeout=self.timeout)  # redirects (renamed repositories) are followed; requests
+                # drops the Authorization header when a redirect leaves the host
             except requests.RequestException as exc:
                 problem = f"cannot reach the GitHub API ({type(exc).__name__})"
                 delay = ratelimit.backoff_delay(attempt, self.backoff_s, {}, time.time())

@@ -177,3 +177,25 @@ def test_retry_after_forms() -> None:
     assert ratelimit.is_rate_limited(403, reset, "API rate limit exceeded")
     assert not ratelimit.is_rate_limited(403, {}, "Resource not accessible by integration")
     assert ratelimit.backoff_delay(2, 0.5, {}, now) == 2.0
+
+
+def test_redirect_of_a_renamed_repository_is_followed(github_api: GitHubAPI) -> None:
+    import json
+    from pathlib import Path
+
+    from tests.support.github_api import ApiRequest, Reply
+
+    events = Path(__file__).resolve().parents[1] / "assets" / "github" / "events"
+    pull = json.loads((events / "pull_request.opened.json").read_text(encoding="utf-8"))["pull_request"]
+    github_api.state.add_pull(REPO, pull)
+    default = github_api.routes["pulls/get"]
+
+    def moved(req: ApiRequest) -> Reply:
+        if req.path_params["repo"] == "old-name":
+            target = f"{github_api.url}/repos/octo-org/ml-service/pulls/{req.path_params['pull_number']}"
+            return Reply(301, {"message": "Moved Permanently", "url": target}, headers={"Location": target})
+        return default(req)
+
+    github_api.route("pulls/get", moved)
+    assert _client(github_api).get("/repos/octo-org/old-name/pulls/42")["number"] == 42
+    assert [c.status for c in github_api.calls_to("pulls/get")] == [301, 200]
