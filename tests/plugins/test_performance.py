@@ -176,3 +176,17 @@ def test_update_baseline_writes_atomically_only_where_allowed(tmp_path: Path) ->
     assert yaml.safe_load((ws / "eval" / "new-baseline.yml").read_text()) == {"accuracy": 0.8,
                                                                               "latency": {"p95_ms": 350.0}}
     assert not list((ws / "eval").glob("*.tmp*"))
+
+
+def test_demo_eval_step_output_feeds_the_gate_as_file_and_as_command(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    with running_model_server(latency_ms=5) as url:
+        subprocess.run([sys.executable, "eval/run_eval.py", "--url", url, "--output", "eval/metrics.json"],
+                       cwd=ws, check=True, timeout=60)
+        written = json.loads((ws / "eval" / "metrics.json").read_text(encoding="utf-8"))
+        assert written["accuracy"] == 1.0 and written["latency"]["p95_ms"] >= 5
+        as_file = PerformanceGate().run(_ctx(ws, FILE_OPTIONS))
+        as_command = PerformanceGate().run(_ctx(ws, {**FILE_OPTIONS, "metrics-file": None,
+                                                     "command": [sys.executable, "eval/run_eval.py", "--url", url]}))
+    assert as_file.findings == () and as_command.findings == ()
+    assert as_command.metrics["accuracy"] == 1.0
