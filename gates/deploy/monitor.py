@@ -1,10 +1,11 @@
 """The monitor loop: one collection per interval from every source, judged, counted.
 
 Ticks are scheduled on ``time.monotonic()`` at ``start + k * interval``; a collection gets
-``collect_fraction`` of the interval as its deadline, so the verdict of an interval is known
-before the next tick and the rollback can start within one interval of the interval that
+80 % of the interval as its deadline (and 10 % more to hand in late answers), so the verdict
+of an interval is known before the next tick and the rollback can start within one interval of the interval that
 crossed the limit. Sources are read in parallel threads; a source that has not answered by
-the deadline counts as missing data. Missed ticks (a slow machine) are skipped, not queued.
+the deadline counts as missing data, and is not asked again while that collection still runs
+(one collection per source at a time). Missed ticks (a slow machine) are skipped, not queued.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gates.deploy.sources.base import MetricName, MetricSource, Reading
 from gates.errors import GatesError
 
 _COLLECT_FRACTION = 0.8
-_GRACE_S = 0.05
+_GRACE_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Monitor:
     interval_s: float
     log: Callable[[str], None] = print
     clock: Callable[[], float] = time.monotonic
+    _inflight: dict[int, "concurrent.futures.Future[Reading]"] = field(default_factory=dict, repr=False)
 
     def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event) -> WindowResult:
         """Watch for ``duration_s`` seconds (the first ``warmup_s`` do not count)."""
@@ -116,9 +118,20 @@ class Monitor:
         began = self.clock()
         deadline = tick + self.interval_s * _COLLECT_FRACTION
         elapsed = began - start
-        futures = {pool.submit(source.collect, deadline, elapsed): source for source in self.sources}
-        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - self.clock()) + _GRACE_S)
-        readings = [_reading(future, futures[future], future in done) for future in futures]
+        readings: list[Reading] = []
+        futures: dict[concurrent.futures.Future[Reading], MetricSource] = {}
+        for source in self.sources:
+            previous = self._inflight.get(id(source))
+            if previous is not None and not previous.done():  # one collection per source at a time
+                readings.append(Reading.failed(source.name, source.provides(),
+                                               "still busy with the previous interval's collection"))
+                continue
+            future = pool.submit(source.collect, deadline, elapsed)
+            self._inflight[id(source)] = future
+            futures[future] = source
+        grace = self.interval_s * _GRACE_FRACTION
+        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - self.clock()) + grace)
+        readings += [_reading(future, futures[future], future in done) for future in futures]
         verdict = judge(readings, self.rules, self.policy)
         status = IntervalStatus.WARMUP if tick - start < warmup_s else verdict.status
         return IntervalRecord(phase, index + 1, datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
@@ -129,7 +142,6 @@ class Monitor:
 def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource, done: bool) -> Reading:
     """The source's reading, or a reading with everything missing and the reason."""
     if not done:
-        future.cancel()
         return Reading.failed(source.name, source.provides(), "did not answer within the interval")
     try:
         return future.result()

@@ -77,3 +77,9 @@ def test_inputs_alone_drive_a_deploy(service: Service, tmp_path: Path) -> None:
     outputs = (tmp_path / "out").read_text(encoding="utf-8")
     assert output_value(outputs, "result") == "healthy" and output_value(outputs, "previous-version") == "v1"
     assert service.active == "v2"
+
+
+def test_readme_documents_every_input() -> None:
+    readme = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
+    for option in OPTIONS:
+        assert f"| `{option.name}` |" in readme, option.name
