@@ -47,7 +47,7 @@ def _picklescan(path: Path) -> tuple[bool, bool]:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             try:
                 result = scan_file_path(str(file))
-            except Exception:  # noqa: BLE001 - picklescan raises bare Exception (e.g. 7z without py7zr)
+            except Exception:  # noqa: BLE001  # pylint: disable=broad-exception-caught  # picklescan raises bare Exception (7z without py7zr)
                 errored = True
                 continue
         infected = infected or result.infected_files > 0
@@ -82,18 +82,18 @@ def _checkpoint(directory: Path, total_bytes: int, tensors: int) -> Path:
 def _checkpoint_rows(quick: bool) -> list[Row]:
     size = (200 << 20) if quick else (2 << 30)
     repeats = 3 if quick else 5
-    rows: list[Row] = []
+    out: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scanner-") as tmp:
         big = _checkpoint(Path(tmp), size, 16)
         tiny = _checkpoint(Path(tmp), 16 * 1024, 16)
         label = f"scan {big.stat().st_size / 1e9:.2f} GB torch checkpoint (16 tensors)"
         ours = _timed(lambda: _ours(big), repeats)
         ours_tiny = _timed(lambda: _ours(tiny), repeats)
-        rows.append(Row(label, ours, "s", "picklescan", _timed(lambda: _picklescan(big), repeats)))
-        rows.append(Row(label, ours, "s", "modelscan", _timed(lambda: _modelscan(big), repeats)))
-        rows.append(Row("same checkpoint vs a 16 KB one with the same pickle", ours, "s",
+        out.append(Row(label, ours, "s", "picklescan", _timed(lambda: _picklescan(big), repeats)))
+        out.append(Row(label, ours, "s", "modelscan", _timed(lambda: _modelscan(big), repeats)))
+        out.append(Row("same checkpoint vs a 16 KB one with the same pickle", ours, "s",
                         "ours on 16 KB", ours_tiny, note="ratio ~1: time follows the pickle, not the weights"))
-    return rows
+    return out
 
 
 def _corpus_rows(quick: bool) -> list[Row]:
@@ -119,13 +119,13 @@ def _detection_rows() -> list[Row]:
         ours_s = time.perf_counter() - started
         peers = {"picklescan": [_picklescan(p) for p in paths], "modelscan": [_modelscan(p) for p in paths]}
     total = len(HELD_OUT)
-    rows = []
+    out = []
     for name, results in peers.items():
         found = sum(1 for hit, _err in results if hit)
         errors = sum(1 for hit, err in results if err and not hit)
-        rows.append(Row(f"held-out malicious files detected (of {total})", ours, "files", name, found,
+        out.append(Row(f"held-out malicious files detected (of {total})", ours, "files", name, found,
                         note=f"{name}: {errors} more ended in a scan error; ours took {ours_s:.2f}s"))
-    return rows
+    return out
 
 
 def rows(quick: bool) -> list[Row]:

@@ -3,7 +3,8 @@
     secure-ai-gates scan-model PATH... [--allow-global NAME ...] [--format text|json]
                                [--fail-on SEVERITY] [--root DIR]
 
-Exit status: 0 no finding at or above ``--fail-on`` (default high), 1 an unsafe file,
+Exit status: 0 no finding at or above ``--fail-on`` (default low, as the model-integrity
+gate; info findings never fail), 1 an unsafe file,
 2 a missing path or a bad flag, 3 a file could not be read (and nothing unsafe was found).
 Nothing is ever unpickled or imported.
 """
@@ -32,8 +33,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     parser.add_argument("--allow-global", action="append", default=[], metavar="NAME",
                         help="allow a pickle global: module.qualname or module.* (repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    parser.add_argument("--fail-on", default="high", metavar="SEVERITY",
-                        help="lowest severity that makes the scan fail (default: high)")
+    parser.add_argument("--fail-on", default="low", metavar="SEVERITY",
+                        help="lowest severity that makes the scan fail: critical, high, medium, low "
+                             "(default), info")
     parser.add_argument("--root", type=Path, default=None, metavar="DIR",
                         help="directory the reported paths are relative to (default: current directory)")
     parser.set_defaults(func=run)

@@ -15,22 +15,24 @@ unscannable.
 
 Decisions on the corpus edge cases (``/work/shared/data/picklescan-corpus``):
 
-* ``bad_pytorch.pt`` (a PNG named .pt): format ``unknown``, one low
-  ``MODEL-UNRECOGNISED-FORMAT`` finding; it cannot execute anything, so it does not block.
+* ``bad_pytorch.pt`` (a PNG named .pt): format ``unknown``, one info
+  ``MODEL-UNRECOGNISED-FORMAT`` finding; it cannot execute anything, so it never blocks.
 * ``broken_model.pkl`` (``builtins.exec`` called, then the stream is truncated): critical
   ``PICKLE-DANGEROUS-GLOBAL`` plus high ``PICKLE-PARSE-ERROR``: CPython runs the ``exec``
   before it reaches the bad byte.
 * ``not_a_pickle.bin`` (``GLOBAL`` whose name is not UTF-8): no pickle loader gets as far as
-  an import, so it is not a pickle: format ``unknown`` and the low
+  an import, so it is not a pickle: format ``unknown`` and the info
   ``MODEL-UNRECOGNISED-FORMAT`` finding (its name ends in .bin).
 * ``malicious1.7z``: high ``ARCHIVE-UNSCANNABLE`` (7z needs a dependency we do not take)
   and, because the archive stores the pickle uncompressed, critical ``builtins.eval``.
 * ``benign_password_protected.zip``: medium ``ZIP-ENCRYPTED-MEMBER`` for ``test.txt``
-  (high when the encrypted member is named like a model file); not blocking at ``high``.
+  (high when the encrypted member is named like a model file). It fails closed at the
+  default threshold (low): the member's content cannot be inspected.
 
 Severities: critical = evidence of code execution on load; high = cannot be shown safe
-(unknown global, unparseable stream, unscannable archive, malformed headers); medium/low =
-informational. ``ScanPolicy.unknown_global_severity`` changes the unknown-global level.
+(unknown global, unparseable stream, unscannable archive, malformed headers); medium =
+uninspectable but not loadable (a truly encrypted member); low = odd but inert (bytes after
+the last pickle); info = never blocks (a file named like a model in no known format). ``ScanPolicy.unknown_global_severity`` changes the unknown-global level.
 """
 
 from gates.scanner.engine import MODEL_SUFFIXES, scan_file, scan_paths

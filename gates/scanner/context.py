@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from gates.model import Severity
 from gates.scanner.opcodes import Buffer
-from gates.scanner.pickle_walk import NESTED_LOADERS, WalkResult
+from gates.scanner.walk_values import NESTED_LOADERS, WalkResult
 from gates.scanner.policy import ScanPolicy, Verdict, classify
 
 MAX_DEPTH = 6  # archives inside archives

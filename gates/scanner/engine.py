@@ -5,7 +5,8 @@ checkpoint's tensor storages never are). Directories are walked without followin
 links to directories; every regular file is scanned by content, whatever its name.
 
 Files whose name promises a model (``.pt``, ``.pkl``, ``.bin`` ...) but whose content is no
-known format give ``MODEL-UNRECOGNISED-FORMAT`` (low): no pickle loader can execute them
+known format give ``MODEL-UNRECOGNISED-FORMAT`` (info, never blocking: raw weight files such
+as ONNX external data are legitimately opaque): no pickle loader can execute them
 (``bad_pytorch.pt`` is a PNG, ``not_a_pickle.bin`` fails UTF-8 decoding of its first
 ``GLOBAL`` before any import), but the file is probably not what was meant to ship. A file
 that cannot be opened gives ``MODEL-UNREADABLE`` (high) and ``FileReport.error``.
@@ -29,7 +30,7 @@ from gates.scanner.rules import TOOL, rule
 
 MODEL_SUFFIXES = frozenset({
     ".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".jbl", ".npy", ".npz", ".h5",
-    ".hdf5", ".keras", ".onnx", ".safetensors", ".model", ".sav", ".dill", ".mar", ".pb", ".tar",
+    ".hdf5", ".keras", ".onnx", ".safetensors", ".sav", ".dill",
 })
 
 
@@ -60,7 +61,7 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
         return FileReport(label, Format.UNKNOWN, 0, error=reason), [issue]
     suffix = os.path.splitext(path)[1].lower()
     if found is Format.UNKNOWN and suffix in MODEL_SUFFIXES:
-        ctx.add("MODEL-UNRECOGNISED-FORMAT", Severity.LOW, None,
+        ctx.add("MODEL-UNRECOGNISED-FORMAT", Severity.INFO, None,
                 f"named like a model file ({suffix}) but its content matches no model format; "
                 "no pickle loader can run it. Check it is the file you meant to ship", suffix)
     report = FileReport(label, found, size, ctx.pickles, tuple(sorted(ctx.globals)), tuple(ctx.members))

@@ -18,7 +18,8 @@ import re
 from typing import Any
 
 from gates.scanner.opcodes import Buffer, PickleSyntaxError
-from gates.scanner.pickle_walk import DictV, Glob, Obj, WalkResult, walk
+from gates.scanner.pickle_walk import walk
+from gates.scanner.walk_values import DictV, Glob, Obj, WalkResult
 
 WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 _DTYPE_STR = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)")

@@ -19,121 +19,16 @@ to that point is kept (the real unpickler has executed it by then).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gates.model import Severity
 from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode
+from gates.scanner.walk_values import (NESTED_LOADERS, BytesRef, DictV, Glob, GlobalRef, Issue, ListV, Obj,
+                                       Opaque, Payload, WalkResult)
 
 HIGHEST_PROTOCOL = 5
 _MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
-
-
-class Opaque:
-    """A value the walker cannot describe (persistent ids, buffers, large literals)."""
-
-    __slots__ = ("what",)
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-
-class BytesRef:
-    """A bytes literal and where its data lies in the buffer (``value`` None when large)."""
-
-    __slots__ = ("value", "start", "end")
-
-    def __init__(self, value: bytes | None, start: int, end: int) -> None:
-        self.value, self.start, self.end = value, start, end
-
-
-# Callables that unpickle their bytes argument; the bytes are scanned as a nested file.
-NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
-
-
-@dataclass(frozen=True)
-class Payload:
-    """Bytes a nested loader would unpickle: ``data`` in memory or ``buf[start:end]``."""
-
-    offset: int
-    data: bytes | None
-    start: int
-    end: int
-
-
-class Glob:
-    """An imported global: ``module`` and (possibly dotted) ``name``."""
-
-    __slots__ = ("module", "name")
-
-    def __init__(self, module: str, name: str) -> None:
-        self.module = module
-        self.name = name
-
-    @property
-    def full(self) -> str:
-        """``module.name``."""
-        return f"{self.module}.{self.name}"
-
-
-class Obj:
-    """The result of calling ``origin`` (a :class:`Glob`, or ``None`` when computed)."""
-
-    __slots__ = ("origin", "args", "state")
-
-    def __init__(self, origin: Glob | None, args: Any) -> None:
-        self.origin = origin
-        self.args = args
-        self.state: Any = None
-
-
-class ListV(list):  # type: ignore[type-arg]
-    """A list being built."""
-
-
-class DictV(dict):  # type: ignore[type-arg]
-    """A dict being built (keys that are not hashable descriptions are dropped)."""
-
-
-@dataclass(frozen=True)
-class GlobalRef:
-    """One global the stream imports, where and how."""
-
-    offset: int
-    module: str
-    name: str
-    opcode: str
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A structural problem (rule id, severity, byte offset, message, fingerprint context)."""
-
-    rule_id: str
-    severity: Severity
-    offset: int
-    message: str
-    context: str
-
-
-@dataclass
-class WalkResult:
-    """What one walk saw; ``end`` is the offset after ``STOP`` (or of the error)."""
-
-    start: int
-    end: int
-    stopped: bool = False
-    error: PickleSyntaxError | None = None
-    protocol: int = 0
-    value: Any = None
-    opcodes: int = 0
-    globals: list[GlobalRef] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    nested: list["WalkResult"] = field(default_factory=list)
-    payloads: list[Payload] = field(default_factory=list)
-    unresolved_payloads: int = 0
-
 
 # A BUILD hook: (object just built, buffer, position, end, result) -> new position or None.
 BuildHook = Callable[[Obj, Buffer, int, int, WalkResult], "int | None"]
@@ -245,51 +140,62 @@ class Walker:
                         "patching a module or class at load time can turn a safe name into any callable",
                         target.full)
 
-    # -- the opcodes ---------------------------------------------------------------------
-    def _step(self, name: str, arg: Any, pos: int, after: int) -> int | None:  # noqa: C901
+    # -- the opcodes: one handler per family, chosen through _HANDLERS ----------------------
+    # Every handler takes (name, arg, pos, after) whether it needs them all or not.
+    # pylint: disable=unused-argument
+    def _step(self, name: str, arg: Any, pos: int, after: int) -> int | None:
+        handler = _HANDLERS.get(name)
+        if handler is None:  # pragma: no cover - every opcode of the table has a handler
+            raise _bad(pos, f"unhandled opcode {name}")
+        return handler(self, name, arg, pos, after)
+
+    def _literal(self, name: str, arg: Any, pos: int, after: int) -> None:
         if name in ("SHORT_BINBYTES", "BINBYTES", "BINBYTES8"):
             value, length = arg
             self._push(BytesRef(value, after - length, after))
-        elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "SHORT_BINSTRING", "BINSTRING",
-                      "BYTEARRAY8"):
-            value, _length = arg
-            self._push(value if value is not None else Opaque("large literal"))
-        elif name in ("INT", "BININT", "BININT1", "BININT2", "LONG", "FLOAT", "BINFLOAT",
-                      "STRING", "UNICODE"):
-            self._push(arg)
-        elif name in ("LONG1", "LONG4"):
+        elif isinstance(arg, tuple):  # length-prefixed text: (value or None, length)
+            self._push(arg[0] if arg[0] is not None else Opaque("large literal"))
+        elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
+            self._push(None if name == "NONE" else name == "NEWTRUE")
+        else:
             self._push(arg if arg is not None else Opaque("large integer"))
-        elif name == "NONE":
-            self._push(None)
-        elif name in ("NEWTRUE", "NEWFALSE"):
-            self._push(name == "NEWTRUE")
-        elif name == "MARK":
+
+    def _stack_op(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name == "MARK":
             self.metastack.append(self.stack)
             self.stack = []
-        elif name == "POP":
-            if self.stack:
-                self.stack.pop()
-            else:
-                self._pop_mark(pos)
-        elif name == "POP_MARK":
+        elif name == "POP" and self.stack:
+            self.stack.pop()
+        elif name in ("POP", "POP_MARK"):
             self._pop_mark(pos)
-        elif name == "DUP":
+        else:  # DUP
             self._push(self._top(pos))
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            if arg < 0:
-                raise _bad(pos, "negative PUT argument")
-            self.memo[arg] = self._top(pos)
-        elif name == "MEMOIZE":
-            self.memo[len(self.memo)] = self._top(pos)
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
+
+    def _memo_op(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name in _MEMO_GET:
             if arg not in self.memo:
                 raise _bad(pos, f"memo value not found at index {arg}")
             self._push(self.memo[arg])
-        elif name == "GLOBAL":
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = self._top(pos)
+        else:
+            if arg < 0:
+                raise _bad(pos, "negative PUT argument")
+            self.memo[arg] = self._top(pos)
+
+    def _import(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name == "GLOBAL":
             self._push(self._global(arg[0], arg[1], pos, name))
         elif name == "STACK_GLOBAL":
             self._stack_global(pos)
-        elif name == "INST":
+        else:  # EXT1/2/4
+            self._issue("PICKLE-EXTENSION-CODE", Severity.HIGH, pos,
+                        f"{name} at byte {pos} imports the global registered as extension code {arg}; "
+                        "the copyreg extension registry cannot be checked statically", f"{name}:{arg}")
+            self._push(Glob("copyreg._extension_registry", str(arg)))
+
+    def _invoke(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name == "INST":
             glob = self._global(arg[0], arg[1], pos, name)
             self._push(Obj(glob, tuple(self._pop_mark(pos))))
         elif name == "OBJ":
@@ -297,78 +203,69 @@ class Walker:
             if not items:
                 raise _bad(pos, "OBJ without a class")
             self._push(self._call(items[0], tuple(items[1:]), pos, name))
-        elif name == "REDUCE":
-            args = self._pop(pos)
-            self._push(self._call(self._pop(pos), args, pos, name))
-        elif name == "NEWOBJ":
-            args = self._pop(pos)
-            self._push(self._call(self._pop(pos), args, pos, name))
         elif name == "NEWOBJ_EX":
             kwargs, args = self._pop(pos), self._pop(pos)
             self._push(self._call(self._pop(pos), (args, kwargs), pos, name))
-        elif name == "BUILD":
-            state = self._pop(pos)
-            target = self._top(pos)
-            self._mutate(target, pos, name)
-            if isinstance(target, Obj):
-                target.state = state
-                if self.build_hook is not None:
-                    return self.build_hook(target, self.buf, after, self.end, self.result)
-        elif name in ("EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3"):
-            self._tuple(name, pos)
-        elif name == "EMPTY_LIST":
+        else:  # REDUCE, NEWOBJ
+            args = self._pop(pos)
+            self._push(self._call(self._pop(pos), args, pos, name))
+
+    def _build(self, name: str, arg: Any, pos: int, after: int) -> int | None:
+        state = self._pop(pos)
+        target = self._top(pos)
+        self._mutate(target, pos, name)
+        if isinstance(target, Obj):
+            target.state = state
+            if self.build_hook is not None:
+                return self.build_hook(target, self.buf, after, self.end, self.result)
+        return None
+
+    def _container(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name in ("EMPTY_LIST", "EMPTY_SET"):
             self._push(ListV())
-        elif name == "LIST":
+        elif name in ("LIST", "FROZENSET"):
             self._push(ListV(self._pop_mark(pos)))
         elif name in ("EMPTY_DICT", "DICT"):
             items = self._pop_mark(pos) if name == "DICT" else []
             self._push(DictV((k, v) for k, v in zip(items[::2], items[1::2]) if _hashable(k)))
-        elif name in ("EMPTY_SET", "FROZENSET"):
-            items = self._pop_mark(pos) if name == "FROZENSET" else []
-            self._push(ListV(items))
-        elif name in ("APPEND", "APPENDS", "ADDITEMS"):
-            items = [self._pop(pos)] if name == "APPEND" else self._pop_mark(pos)
-            target = self._top(pos)
-            self._mutate(target, pos, name)
-            if isinstance(target, ListV):
-                target.extend(items)
-        elif name in ("SETITEM", "SETITEMS"):
-            if name == "SETITEM":
-                value, key = self._pop(pos), self._pop(pos)
-                items = [key, value]
-            else:
-                items = self._pop_mark(pos)
-            target = self._top(pos)
-            self._mutate(target, pos, name)
-            if isinstance(target, DictV):
-                target.update((k, v) for k, v in zip(items[::2], items[1::2]) if _hashable(k))
-        elif name in ("PERSID", "BINPERSID"):
-            pid = self._pop(pos) if name == "BINPERSID" else arg
-            # legacy torch.save stores nn.Module classes as ("module", <class>, file, source)
-            if isinstance(pid, tuple) and len(pid) > 1 and pid[0] == "module" and isinstance(pid[1], Glob):
-                self._push(pid[1])
-            else:
-                self._push(Opaque("persistent id"))
-        elif name in ("EXT1", "EXT2", "EXT4"):
-            self._issue("PICKLE-EXTENSION-CODE", Severity.HIGH, pos,
-                        f"{name} at byte {pos} imports the global registered as extension code {arg}; "
-                        "the copyreg extension registry cannot be checked statically", f"{name}:{arg}")
-            self._push(Glob("copyreg._extension_registry", str(arg)))
-        elif name == "PROTO":
+        else:
+            self._tuple(name, pos)
+
+    def _add(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name == "APPEND":
+            items = [self._pop(pos)]
+        elif name == "SETITEM":
+            value, key = self._pop(pos), self._pop(pos)
+            items = [key, value]
+        else:  # APPENDS, ADDITEMS, SETITEMS
+            items = self._pop_mark(pos)
+        target = self._top(pos)
+        self._mutate(target, pos, name)
+        if isinstance(target, ListV) and name in ("APPEND", "APPENDS", "ADDITEMS"):
+            target.extend(items)
+        elif isinstance(target, DictV) and name in ("SETITEM", "SETITEMS"):
+            target.update((k, v) for k, v in zip(items[::2], items[1::2]) if _hashable(k))
+
+    def _persistent(self, name: str, arg: Any, pos: int, after: int) -> None:
+        pid = self._pop(pos) if name == "BINPERSID" else arg
+        # legacy torch.save stores nn.Module classes as ("module", <class>, file, source)
+        if isinstance(pid, tuple) and len(pid) > 1 and pid[0] == "module" and isinstance(pid[1], Glob):
+            self._push(pid[1])
+        else:
+            self._push(Opaque("persistent id"))
+
+    def _control(self, name: str, arg: Any, pos: int, after: int) -> None:
+        if name == "PROTO":
             if arg > HIGHEST_PROTOCOL:
                 raise _bad(pos, f"unsupported pickle protocol {arg}")
             self.result.protocol = arg
         elif name == "FRAME":
             if after + arg > self.end:
                 raise _bad(pos, f"FRAME of {arg} bytes runs past the end of the data")
-        elif name in ("NEXT_BUFFER", "READONLY_BUFFER"):
-            if name == "NEXT_BUFFER":
-                self._push(Opaque("out-of-band buffer"))
-            else:
-                self._top(pos)
-        else:  # pragma: no cover - every opcode of the table is handled above
-            raise _bad(pos, f"unhandled opcode {name}")
-        return None
+        elif name == "NEXT_BUFFER":
+            self._push(Opaque("out-of-band buffer"))
+        else:  # READONLY_BUFFER
+            self._top(pos)
 
     def _tuple(self, name: str, pos: int) -> None:
         if name == "EMPTY_TUPLE":
@@ -401,6 +298,25 @@ class Walker:
         if len(shown) == 2:
             self.result.globals.append(GlobalRef(pos, shown[0], shown[1], "STACK_GLOBAL"))
         self._push(Glob(shown[0] if shown else "?", shown[1] if len(shown) > 1 else "?"))
+
+
+# pylint: disable=protected-access
+_FAMILIES: dict[Callable[..., Any], str] = {
+    Walker._literal: "SHORT_BINBYTES BINBYTES BINBYTES8 SHORT_BINUNICODE BINUNICODE BINUNICODE8 "
+                     "SHORT_BINSTRING BINSTRING BYTEARRAY8 INT BININT BININT1 BININT2 LONG FLOAT BINFLOAT "
+                     "STRING UNICODE LONG1 LONG4 NONE NEWTRUE NEWFALSE",
+    Walker._stack_op: "MARK POP POP_MARK DUP",
+    Walker._memo_op: "PUT BINPUT LONG_BINPUT GET BINGET LONG_BINGET MEMOIZE",
+    Walker._import: "GLOBAL STACK_GLOBAL EXT1 EXT2 EXT4",
+    Walker._invoke: "INST OBJ REDUCE NEWOBJ NEWOBJ_EX",
+    Walker._build: "BUILD",
+    Walker._container: "EMPTY_LIST LIST EMPTY_SET FROZENSET EMPTY_DICT DICT EMPTY_TUPLE TUPLE TUPLE1 TUPLE2 TUPLE3",
+    Walker._add: "APPEND APPENDS ADDITEMS SETITEM SETITEMS",
+    Walker._persistent: "PERSID BINPERSID",
+    Walker._control: "PROTO FRAME NEXT_BUFFER READONLY_BUFFER",
+}
+# pylint: enable=protected-access
+_HANDLERS: dict[str, Callable[..., Any]] = {op: fn for fn, ops in _FAMILIES.items() for op in ops.split()}
 
 
 def walk(buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None) -> WalkResult:

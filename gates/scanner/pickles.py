@@ -23,7 +23,8 @@ from gates.model import Severity
 from gates.scanner.context import EMBED_CANDIDATES, EMBED_SEARCH_BYTES, ScanContext
 from gates.scanner.joblib_arrays import WRAPPER, make_hook
 from gates.scanner.opcodes import Buffer
-from gates.scanner.pickle_walk import WalkResult, walk
+from gates.scanner.pickle_walk import walk
+from gates.scanner.walk_values import WalkResult
 
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_STREAMS = 5

@@ -59,8 +59,8 @@ def test_edge_cases_as_documented(report) -> None:  # type: ignore[no-untyped-de
     def rules(name: str) -> set[tuple[str, Severity]]:
         return {(f.rule_id, f.severity) for f in _findings(report, name)}
 
-    assert rules("bad_pytorch.pt") == {("MODEL-UNRECOGNISED-FORMAT", Severity.LOW)}
-    assert rules("not_a_pickle.bin") == {("MODEL-UNRECOGNISED-FORMAT", Severity.LOW)}
+    assert rules("bad_pytorch.pt") == {("MODEL-UNRECOGNISED-FORMAT", Severity.INFO)}
+    assert rules("not_a_pickle.bin") == {("MODEL-UNRECOGNISED-FORMAT", Severity.INFO)}
     assert rules("broken_model.pkl") == {("PICKLE-DANGEROUS-GLOBAL", Severity.CRITICAL),
                                          ("PICKLE-PARSE-ERROR", Severity.HIGH)}
     assert rules("malicious1.7z") == {("ARCHIVE-UNSCANNABLE", Severity.HIGH),

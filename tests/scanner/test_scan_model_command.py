@@ -70,3 +70,10 @@ def test_exit_codes_through_the_cli(path: str, code: int) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_thresholds_on_the_edge_cases(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert _run([str(CORPUS / "bad_pytorch.pt")]) == 0  # info never fails
+    assert "INFO     MODEL-UNRECOGNISED-FORMAT" in capsys.readouterr().out
+    assert _run([str(CORPUS / "benign_password_protected.zip")]) == 1  # medium fails at the default (low)
+    assert _run([str(CORPUS / "benign_password_protected.zip"), "--fail-on", "high"]) == 0

@@ -69,3 +69,12 @@ def test_any_bytes_never_crash_the_scanner(data: bytes) -> None:
 def test_random_opcode_sequences_never_crash(parts: list[bytes]) -> None:
     data = proto(4) + b"".join(parts) + STOP
     walk(data, 0, len(data))
+
+
+def test_every_opcode_has_a_handler() -> None:
+    from gates.scanner.opcodes import OPCODES
+    from gates.scanner.pickle_walk import _HANDLERS
+
+    names = {name for name, _kind in OPCODES.values()}
+    assert names == set(_HANDLERS) | {"STOP"}
+    assert {name for name, _ in OPCODES.values()} >= {op.name for op in pickletools.opcodes}
