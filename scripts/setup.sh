@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git podman runc debootstrap uidmap slirp4netns prometheus)
+APT_PACKAGES=(git openssl podman runc debootstrap uidmap slirp4netns prometheus)
 if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do

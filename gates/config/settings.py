@@ -63,6 +63,13 @@ class EndpointSettings:
                               key="endpoint.request-template")
         if "headers" in kwargs:
             kwargs["headers"] = dict(kwargs["headers"])
+        if "timeout_s" in kwargs:
+            from gates.config.durations import parse_duration
+
+            try:
+                kwargs["timeout_s"] = parse_duration(kwargs["timeout_s"])
+            except ValueError as exc:
+                raise ConfigError(str(exc), key="endpoint.timeout") from None
         return cls(**kwargs)
 
 
