@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
-from bench.common import Row, median_seconds
+from bench.common import Row
 from gates import proc
 from gates.manifest import Algorithm, hash_file, hash_files
 from gates.manifest.hashing import default_workers
@@ -69,16 +71,32 @@ def _model_signing(target: Path) -> Callable[[], object]:
     return lambda: config.hash(target)
 
 
-def _interleaved(nbytes: int, methods: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """GB/s of each method; rounds alternate between methods so that load from other
-    processes on a shared machine hits all of them alike (median of ``repeats`` rounds)."""
-    times: dict[str, list[float]] = {name: [] for name in methods}
-    for name, fn in methods.items():
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its finished children (sha256sum)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _interleaved(nbytes: int, methods: dict[str, Callable[[], object]],
+                 repeats: int) -> tuple[dict[str, float], dict[str, float]]:
+    """(wall GB/s, CPU GB/s) of each method, medians over ``repeats`` rounds.
+
+    Rounds alternate between methods so that load from other processes on a shared machine
+    hits all of them alike; GB per CPU-second does not depend on that load at all (for one
+    thread it is the speed the method would have on an idle core).
+    """
+    wall: dict[str, list[float]] = {name: [] for name in methods}
+    cpu: dict[str, list[float]] = {name: [] for name in methods}
+    for fn in methods.values():
         fn()  # warm-up: page cache, imports, thread pools
     for _ in range(repeats):
         for name, fn in methods.items():
-            times[name].append(median_seconds(fn, repeats=1, warmup=0))
-    return {name: nbytes / statistics.median(values) / 1e9 for name, values in times.items()}
+            cpu_start, start = _cpu_seconds(), time.perf_counter()
+            fn()
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(_cpu_seconds() - cpu_start)
+    return ({n: nbytes / statistics.median(v) / 1e9 for n, v in wall.items()},
+            {n: nbytes / statistics.median(v) / 1e9 for n, v in cpu.items()})
 
 
 def rows(quick: bool) -> list[Row]:
@@ -92,7 +110,7 @@ def rows(quick: bool) -> list[Row]:
         big = base / "big.bin"
         _write_big(big, big_size)
         label = f"1 file {big_size / 1e9:.2f} GB"
-        gbs = _interleaved(big_size, {
+        gbs, cpu = _interleaved(big_size, {
             "ours": lambda: hash_file(big, Algorithm.SHA256), "loop": lambda: _hashlib_loop([big]),
             "sha256sum": lambda: _sha256sum([big]), "model_signing": _model_signing(big),
             "blake3": lambda: hash_file(big, Algorithm.BLAKE3)}, repeats)
@@ -103,6 +121,11 @@ def rows(quick: bool) -> list[Row]:
             Row(f"{label}: sha256", ours, "GB/s", "sha256sum", coreutils),
             Row(f"{label}: sha256", ours, "GB/s", "model_signing sha256", signing),
             Row(f"{label}: blake3 (threaded)", blake, "GB/s", "hashlib sha256 loop", loop),
+            Row(f"{label}: sha256 per CPU-second", cpu["ours"], "GB/cpu-s", "hashlib 1 MiB loop", cpu["loop"],
+                "independent of machine load"),
+            Row(f"{label}: sha256 per CPU-second", cpu["ours"], "GB/cpu-s", "sha256sum", cpu["sha256sum"]),
+            Row(f"{label}: sha256 per CPU-second", cpu["ours"], "GB/cpu-s", "model_signing sha256",
+                cpu["model_signing"]),
         ]
         big.unlink()
         small_dir = base / "small"
@@ -111,7 +134,7 @@ def rows(quick: bool) -> list[Row]:
         total = sum(p.stat().st_size for p in small)
         label = f"{small_count} files {total / 1e6:.0f} MB"
         workers = default_workers()
-        gbs = _interleaved(total, {
+        gbs, cpu = _interleaved(total, {
             "serial": lambda: hash_files(small, Algorithm.SHA256, workers=1),
             "parallel": lambda: hash_files(small, Algorithm.SHA256), "loop": lambda: _hashlib_loop(small),
             "sha256sum": lambda: _sha256sum(small), "model_signing": _model_signing(small_dir),
@@ -126,6 +149,8 @@ def rows(quick: bool) -> list[Row]:
             Row(f"{label}: sha256, {workers} threads", parallel, "GB/s", "sha256sum", coreutils),
             Row(f"{label}: sha256, {workers} threads", parallel, "GB/s", "model_signing sha256", signing),
             Row(f"{label}: blake3, {workers} threads", blake, "GB/s", "hashlib sha256 loop", loop),
+            Row(f"{label}: sha256 per CPU-second", cpu["serial"], "GB/cpu-s", "hashlib 1 MiB loop", cpu["loop"],
+                "ours with 1 thread; independent of load"),
         ]
     finally:
         shutil.rmtree(base, ignore_errors=True)
