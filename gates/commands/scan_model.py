@@ -21,7 +21,7 @@ from gates.errors import GateError, UsageError
 from gates.model import Severity
 from gates.scanner import ScanPolicy, ScanReport, scan_paths
 
-_GLOBAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*)?$")
+_GLOBAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*{1,2})?$")
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -31,7 +31,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         description="Find code that loading a model file would run, without loading it.")
     parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="model files or directories")
     parser.add_argument("--allow-global", action="append", default=[], metavar="NAME",
-                        help="allow a pickle global: module.qualname or module.* (repeatable)")
+                        help="allow a pickle global: module.qualname, module.* or package.** (repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument("--fail-on", default="low", metavar="SEVERITY",
                         help="lowest severity that makes the scan fail: critical, high, medium, low "
@@ -44,7 +44,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 def _policy(names: list[str]) -> ScanPolicy:
     for name in names:
         if not _GLOBAL_NAME.match(name):
-            raise UsageError(f"--allow-global {name!r}: expected module.qualname or module.*")
+            raise UsageError(f"--allow-global {name!r}: expected module.qualname, module.* or package.**")
     return ScanPolicy(extra_allowed=frozenset(names))
 
 

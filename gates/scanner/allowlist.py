@@ -3,7 +3,9 @@
 Names are ``module.qualname`` after Python 2 names are mapped to Python 3 ones (the
 unpickler does the same for protocols 0-2). Three tables:
 
-* ``SAFE_GLOBALS``: exact names that only rebuild tensors, arrays and containers.
+* ``SAFE_GLOBALS``: exact names that only rebuild tensors, arrays and containers (an exact
+  match wins over the deny-lists: ``torch.jit._pickle.build_intlist`` is safe although
+  ``torch.jit`` is not).
 * ``SAFE_PATTERNS``: families of safe classes (PyTorch's own ``nn.Module`` classes, tensor
   functions of ``torch.nn.functional``), matched by :func:`is_safe_pattern`.
 * ``DANGEROUS_MODULES`` (any name inside such a module, or a submodule, is critical),
@@ -72,7 +74,10 @@ SAFE_GLOBALS: frozenset[str] = frozenset(
         "object_", "datetime64", "timedelta64", "void", "intc", "uintc", "longlong", "ulonglong",
         "dtypes.Float64DType", "dtypes.Float32DType", "dtypes.Int64DType", "dtypes.Int32DType",
     )]
-    + ["joblib.numpy_pickle.NumpyArrayWrapper"]
+    + ["joblib.numpy_pickle.NumpyArrayWrapper", "argparse.Namespace"]
+    + [f"torch.jit._pickle.{name}" for name in (
+        "build_intlist", "build_tensorlist", "build_doublelist", "build_boollist", "build_tensor_from_id",
+        "restore_type_tag")]
     + ["collections.OrderedDict", "collections.defaultdict", "collections.deque",
        "collections.Counter", "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__",
        "_codecs.encode", "codecs.encode"]

@@ -44,6 +44,7 @@ class ScanContext:
     pickles: int = 0
     decompressed: int = 0
     depth: int = 0
+    torchscript: bool = False  # inside a TorchScript archive: __torch__ classes come from its code/
     # dispatch.scan_blob, set by the engine (a callback: dispatch imports this module)
     scan_blob: Callable[..., Any] | None = None
 
@@ -76,6 +77,8 @@ class ScanContext:
             module, name = key.split("\x00", 1)
             verdict = classify(module, name, self.policy)
             self.globals.add(verdict.full_name)
+            if self.torchscript and module.split(".", 1)[0] == "__torch__":
+                continue  # resolved by torch.jit.load from the archive's code/, never imported
             if verdict.verdict is Verdict.SAFE or (verdict.full_name in NESTED_LOADERS and not unresolved):
                 continue
             times = f" ({len(offsets)} references)" if len(offsets) > 1 else ""

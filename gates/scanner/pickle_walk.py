@@ -112,6 +112,7 @@ class Walker:
 
     def _call(self, func: Any, args: Any, pos: int, opcode: str) -> Obj:
         if isinstance(func, Glob):
+            self.result.calls += 1
             if func.full in NESTED_LOADERS:
                 self._payload(args, pos)
             return Obj(func, args)
@@ -197,6 +198,7 @@ class Walker:
     def _invoke(self, name: str, arg: Any, pos: int, after: int) -> None:
         if name == "INST":
             glob = self._global(arg[0], arg[1], pos, name)
+            self.result.calls += 1
             self._push(Obj(glob, tuple(self._pop_mark(pos))))
         elif name == "OBJ":
             items = self._pop_mark(pos)

@@ -3,8 +3,9 @@
 Decisions (fail closed where a loader could still run something):
 
 * A range is a pickle when it starts with ``PROTO`` 0-5, or when the protocol-0/1 walk from
-  its first byte reaches ``STOP`` or imports a global before failing. Anything else is not
-  a pickle (no pickle loader can execute it: it fails before importing anything).
+  its first byte reaches ``STOP``, calls an imported global or imports a dangerous one before
+  failing. Anything else is not a pickle: a loader fails on it before running anything
+  (text such as ``cat\ndog\n...`` parses as one harmless ``GLOBAL`` and then fails).
 * After ``STOP`` the walk goes on with the next stream (joblib and legacy PyTorch files
   hold several). A stream that fails after importing globals keeps those findings and adds
   ``PICKLE-PARSE-ERROR`` (high): CPython has executed everything before the bad byte.
@@ -24,6 +25,7 @@ from gates.scanner.context import EMBED_CANDIDATES, EMBED_SEARCH_BYTES, ScanCont
 from gates.scanner.joblib_arrays import WRAPPER, make_hook
 from gates.scanner.opcodes import Buffer
 from gates.scanner.pickle_walk import walk
+from gates.scanner.policy import ScanPolicy, Verdict, classify
 from gates.scanner.walk_values import WalkResult
 
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
@@ -44,16 +46,22 @@ def starts_with_proto(buf: Buffer, start: int, end: int) -> bool:
     return end - start >= 2 and buf[start] == 0x80 and buf[start + 1] <= 5
 
 
-def looks_like_pickle(first: WalkResult) -> bool:
-    """A protocol-0/1 walk that parsed to STOP or imported something is a pickle."""
-    return first.stopped or bool(first.globals)
+def looks_like_pickle(first: WalkResult, policy: ScanPolicy) -> bool:
+    """Is a range without a PROTO header a pickle? Yes when its walk reached STOP, or called an
+    imported global, or imported a dangerous one, before failing: then a loader would have run
+    something. Text that merely starts like a GLOBAL opcode (``c`` + two lines, as in a
+    vocabulary file or Python source) is not.
+    """
+    if first.stopped or first.calls:
+        return True
+    return any(classify(g.module, g.name, policy).verdict is Verdict.DANGEROUS for g in first.globals)
 
 
 def scan_pickles(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
                  *, definite: bool = False) -> PickleSummary | None:
     """Walk every pickle in ``buf[start:end]``; None when the range is not a pickle at all."""
     first = walk(buf, start, end, make_hook())
-    if not (definite or starts_with_proto(buf, start, end) or looks_like_pickle(first)):
+    if not (definite or starts_with_proto(buf, start, end) or looks_like_pickle(first, ctx.policy)):
         return None
     count, legacy, joblib, result = 0, False, False, first
     while True:

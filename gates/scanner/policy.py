@@ -33,8 +33,9 @@ class Verdict(str, enum.Enum):
 class ScanPolicy:
     """The project's additions to the built-in allow-list.
 
-    ``extra_allowed`` holds ``"module.qualname"`` or ``"module.*"`` (every name directly in
-    that module, not its submodules). A known-dangerous global stays dangerous even when
+    ``extra_allowed`` holds ``"module.qualname"``, ``"module.*"`` (every name directly in
+    that module, not its submodules) or ``"package.**"`` (the package and all its
+    submodules, e.g. ``sklearn.**``). A known-dangerous global stays dangerous even when
     listed here: the allow-list cannot make ``os.system`` safe.
     """
 
@@ -46,7 +47,10 @@ class ScanPolicy:
         if full in self.extra_allowed:
             return True
         module, _, _name = full.rpartition(".")
-        return bool(module) and f"{module}.*" in self.extra_allowed
+        if module and f"{module}.*" in self.extra_allowed:
+            return True
+        parts = full.split(".")
+        return any(".".join(parts[:i]) + ".**" in self.extra_allowed for i in range(1, len(parts)))
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ def classify(module: str, name: str, policy: ScanPolicy) -> Classification:
     spellings = _spellings(module, name)
     raw_full = f"{module}.{name}"
     aliases = tuple(f"{m}.{n}" for m, n in spellings if (m, n) != (module, name))
+    mapped = "{}.{}".format(*py3_name(module, name))
+    if mapped in allowlist.SAFE_GLOBALS:  # vetted exact names win (torch.jit._pickle helpers)
+        return Classification(Verdict.SAFE, raw_full, "known safe for tensors and containers", aliases)
     for mod, nm in spellings:
         reason = _danger_reason(mod, nm)
         if reason:

@@ -13,6 +13,7 @@ class Format(str, enum.Enum):
 
     PICKLE = "pickle"
     PYTORCH_ZIP = "pytorch-zip"
+    TORCHSCRIPT = "torchscript"
     PYTORCH_LEGACY = "pytorch-legacy"
     JOBLIB = "joblib"
     NUMPY = "npy"

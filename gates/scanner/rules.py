@@ -28,6 +28,8 @@ RULES: dict[str, Rule] = {
     "PICKLE-EXTENSION-CODE": Rule("Pickle uses the copyreg extension registry", _PICKLE_HELP, (502,)),
     "PICKLE-PARSE-ERROR": Rule("Pickle stream cannot be parsed", _PICKLE_HELP, (502,)),
     "PICKLE-TRAILING-DATA": Rule("Data after the last pickle", _PICKLE_HELP, ()),
+    "TORCHSCRIPT-CODE": Rule(
+        "TorchScript archive carries code", "https://pytorch.org/docs/stable/jit.html", (94,)),
     "SAFETENSORS-BAD-HEADER": Rule(
         "Malformed safetensors header", "https://github.com/huggingface/safetensors#format", (20,)),
     "KERAS-LAMBDA": Rule(

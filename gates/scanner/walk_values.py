@@ -112,6 +112,7 @@ class WalkResult:
     protocol: int = 0
     value: Any = None
     opcodes: int = 0
+    calls: int = 0  # REDUCE/NEWOBJ/OBJ/INST applied to an imported global
     globals: list[GlobalRef] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     nested: list["WalkResult"] = field(default_factory=list)

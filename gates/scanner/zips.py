@@ -9,6 +9,9 @@ Decisions:
 * PyTorch checkpoints (a ``data.pkl`` member): the tensor storages (``<prefix>/data/<n>``)
   are never read; ``torch.load`` treats them as raw bytes. So a checkpoint costs time in
   proportion to its pickle, not its weights.
+* TorchScript archives (``code/`` and ``constants.pkl`` beside ``data.pkl``) give one
+  ``TORCHSCRIPT-CODE`` finding (medium): they carry programs. Their ``__torch__.*`` pickle
+  classes are defined by that code, not imported from Python, so they are not reported.
 * Members flagged encrypted (flag bits 0x1/0x20/0x40) are still read as if they were not:
   PyTorch's zip reader ignores those flags, which is how ``malicious1_0x1.zip`` hides a
   pickle from ``zipfile``-based scanners. When the bytes are no known format (really
@@ -76,6 +79,14 @@ def scan_zip(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
         ctx.add("ZIP-MALFORMED", Severity.HIGH, member, f"zip structure: {problem}", problem)
     names = [e.name for e in index.entries]
     torch_zip = any(n == "data.pkl" or n.endswith("/data.pkl") for n in names)
+    torchscript = torch_zip and any(n.startswith("code/") or "/code/" in n for n in names) \
+        and any(n.endswith("constants.pkl") for n in names)
+    if torchscript:
+        ctx.torchscript = True
+        ctx.add("TORCHSCRIPT-CODE", Severity.MEDIUM, member,
+                "TorchScript archive: the programs in its code/ directory run in the TorchScript interpreter "
+                "when torch.jit.load opens it (torch.load dispatches there too). TorchScript cannot import "
+                "Python modules, but it is code: review it, or ship weights as safetensors", "torchscript")
     formats: list[Format] = []
     storages = 0
     for entry in index.entries:
@@ -94,6 +105,8 @@ def scan_zip(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
         search_embedded(ctx, buf, lo, hi, member)
     if storages:
         ctx.members.append(f"{prefix}data/* ({storages} tensor storages, not read)")
+    if torchscript:
+        return Format.TORCHSCRIPT
     if torch_zip:
         return Format.PYTORCH_ZIP
     if "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names):

@@ -112,3 +112,33 @@ def test_torch_checkpoint_storages_are_not_read(tmp_path: Path, torch) -> None: 
     report = scan_paths([path], root=tmp_path)
     assert report.findings == ()
     assert any("4 tensor storages, not read" in m for m in report.files[0].members)
+
+
+def test_torchscript_archive_is_reported_once_as_code(tmp_path: Path, torch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())), str(path))
+    report = scan_paths([path], root=tmp_path)
+    assert [(f.rule_id, f.severity.value) for f in report.findings] == [("TORCHSCRIPT-CODE", "medium")]
+    assert report.files[0].format is Format.TORCHSCRIPT
+
+
+@pytest.mark.parametrize("text", [
+    "cat\ndog\nmouse\n",  # a vocabulary: parses as GLOBAL at.dog, then fails: never called
+    "class Net(Module):\n  __parameters__ = []\n  def forward(self):\n",
+    "config\nname\n(", "README\n", "]\n", "(lp0\n",
+])
+def test_text_files_are_not_pickles(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "vocab.txt"
+    path.write_text(text)
+    report = scan_paths([path], root=tmp_path)
+    assert report.findings == () and report.files[0].format is Format.UNKNOWN
+
+
+def test_model_directory_with_side_files(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"architectures": ["Bert"], "hidden_size": 8}')
+    (tmp_path / "tokenizer.json").write_text('{"model": {"vocab": {"cat": 0}}}')
+    (tmp_path / "merges.txt").write_text("c a\nca t\n")
+    (tmp_path / "weights.bin").write_bytes(np.arange(64, dtype=np.float32).tobytes())  # raw ONNX external data
+    report = scan_paths([tmp_path], root=tmp_path)
+    assert report.files_scanned == 4
+    assert all(f.severity.value == "info" for f in report.findings)

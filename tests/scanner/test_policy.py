@@ -48,6 +48,9 @@ def test_extra_allowed_exact_and_wildcard() -> None:
     assert classify("mypkg.model", "Other", policy).verdict is Verdict.UNKNOWN
     assert classify("other", "Anything", policy).verdict is Verdict.SAFE
     assert classify("other.sub", "Anything", policy).verdict is Verdict.UNKNOWN  # not submodules
+    package = ScanPolicy(extra_allowed=frozenset({"sklearn.**"}))
+    assert classify("sklearn.linear_model._logistic", "LogisticRegression", package).verdict is Verdict.SAFE
+    assert classify("sklearnx", "Thing", package).verdict is Verdict.UNKNOWN
 
 
 def test_the_allow_list_cannot_make_dangerous_safe() -> None:

@@ -46,6 +46,7 @@ def test_allow_global_makes_a_project_class_pass(tmp_path: Path) -> None:
     assert _run([str(model)]) == 1
     assert _run([str(model), "--allow-global", "mypkg.nets.Net"]) == 0
     assert _run([str(model), "--allow-global", "mypkg.nets.*"]) == 0
+    assert _run([str(model), "--allow-global", "mypkg.**"]) == 0
     assert _run([str(model), "--fail-on", "critical"]) == 0
 
 
