@@ -12,6 +12,7 @@ parallelism removes: the speed-up is bounded by them and by the machine's cores.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -42,15 +43,23 @@ def _run(url: str, parallel: int, cap: int) -> tuple[float, int]:
     return elapsed, int(outcome.metrics["outputs_evaluated"])
 
 
+def _median(url: str, parallel: int, cap: int, repeats: int) -> float:
+    return statistics.median(_run(url, parallel, cap)[0] for _ in range(repeats))
+
+
 def rows(quick: bool) -> list[Row]:
-    """Gate wall time with 16 parallel attempts vs 1, and garak's fixed cost (1 prompt per probe)."""
+    """Gate wall time with 16 parallel attempts vs 1, and garak's fixed cost (1 prompt per probe).
+
+    Medians of 3 runs (1 with --quick): on a shared 2-core machine single runs vary a lot.
+    """
     cap = 32 if quick else 64
+    repeats = 1 if quick else 3
     with running_model_server(latency_ms=LATENCY_MS) as url:
         _run(url, 16, 2)  # warm-up: imports, caches
-        parallel, _ = _run(url, 16, cap)
-        sequential, _ = _run(url, 1, cap)
-        fixed_parallel, _ = _run(url, 16, 1)
-        fixed_sequential, _ = _run(url, 1, 1)
+        parallel = _median(url, 16, cap, repeats)
+        sequential = _median(url, 1, cap, repeats)
+        fixed_parallel = _median(url, 16, 1, repeats)
+        fixed_sequential = _median(url, 1, 1, repeats)
     marginal = (sequential - fixed_sequential) / max(parallel - fixed_parallel, 1e-3)
     return [
         Row(f"adversarial gate, {len(PROBES)} encoding probes x {cap} prompts, {LATENCY_MS} ms/request",
