@@ -54,7 +54,7 @@ class CancelGuard:
         finally:
             self._interruptible = False
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         first = not self.event.is_set()
         self.event.set()

@@ -33,7 +33,7 @@ class CommandSpec:
 
     flag: str
     argv: tuple[str, ...] = ()
-    shell: str | None = None
+    script: str | None = None  # a shell string, run by sh -c
 
     @classmethod
     def parse(cls, text: str, flag: str) -> "CommandSpec":
@@ -49,16 +49,16 @@ class CommandSpec:
             if not items or not all(isinstance(item, str) for item in items):
                 raise UsageError(f"{flag}: a JSON argument list must be a non-empty array of strings")
             return cls(flag, argv=tuple(items))
-        return cls(flag, shell=stripped)
+        return cls(flag, script=stripped)
 
     def render(self, env: Mapping[str, str]) -> list[str]:
         """The argv to execute: our variables substituted into an argument list, or ``sh -c``."""
-        if self.shell is not None:
-            return ["sh", "-c", self.shell]
+        if self.script is not None:
+            return ["sh", "-c", self.script]
         return [_VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), arg) for arg in self.argv]
 
     def __str__(self) -> str:
-        return self.shell if self.shell is not None else json.dumps(list(self.argv))
+        return self.script if self.script is not None else json.dumps(list(self.argv))
 
 
 @dataclass(frozen=True)

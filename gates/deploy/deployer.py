@@ -87,7 +87,10 @@ class Deployer:
             return self._rollback(f"the deploy failed ({deploy.summary})", None)
         self._confirm_deployed_version()
         self.state.update(Phase.MONITORING, deployed_version=self.deployed)
-        window = self.monitor.run("monitor", self.settings.duration_s, self.settings.warmup_s, self.guard.event)
+        try:
+            window = self.monitor.run("monitor", self.settings.duration_s, self.settings.warmup_s, self.guard.event)
+        except Exception as exc:  # noqa: BLE001 - a broken monitor must not leave an unwatched deploy behind
+            return self._rollback(f"the health monitor failed ({type(exc).__name__}: {exc})", None)
         self.windows.append(window)
         if window.cancelled:
             return self._cancelled(f"cancelled by {self.guard.signal_name or 'a signal'} during monitoring")
@@ -99,9 +102,11 @@ class Deployer:
     def _current_version(self) -> str:
         if self.settings.current_version:
             return self.settings.current_version
-        assert self.settings.current_version_command is not None
+        spec = self.settings.current_version_command
+        if spec is None:
+            raise UsageError("give --current-version or --current-version-command")
         with self.guard.interruptible():
-            version, run = read_version(self.settings.current_version_command, self._env(), self.settings.timeout_s)
+            version, run = read_version(spec, self._env(), self.settings.timeout_s)
         self.commands.append(run)
         if version is None:
             raise ToolError(f"cannot read the version in service, so nothing was deployed: {run.summary} "
@@ -138,8 +143,11 @@ class Deployer:
         timing = {"rollback_delay_s": delay, "decision_to_rollback_s": decision}
         if not rollback.ok:
             return self._failed_rollback(why, rollback.summary, timing)
-        verify = self.monitor.run("verify", self.settings.verify_duration_s, self.settings.verify_warmup_s,
-                                  threading.Event())
+        try:
+            verify = self.monitor.run("verify", self.settings.verify_duration_s, self.settings.verify_warmup_s,
+                                      threading.Event())
+        except Exception as exc:  # noqa: BLE001 - an unverifiable rollback is a failed one
+            return self._failed_rollback(why, f"the health monitor failed ({type(exc).__name__}: {exc})", timing)
         self.windows.append(verify)
         if not verify.healthy:
             return self._failed_rollback(why, f"the service is still unhealthy after the rollback: {verify.reason}",
@@ -182,7 +190,8 @@ class Deployer:
 
     def _command(self, phase: str) -> CommandRun:
         spec = self.settings.deploy_command if phase == "deploy" else self.settings.rollback_command
-        assert spec is not None
+        if spec is None:
+            raise UsageError(f"--{phase}-command is required")
         self.log(f"running the {phase} command: {spec}")
         run = run_command(spec, phase, self._env(), self.settings.timeout_s)
         self.commands.append(run)

@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping, Sequence
 
-import requests
-
 from gates.deploy.rules import IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
 from gates.deploy.sources.base import MetricName, MetricSource, Reading
-from gates.errors import GatesError
 
 _COLLECT_FRACTION = 0.8
 _GRACE_FRACTION = 0.1
+_CANCEL_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,10 @@ class Monitor:
                 if tick_now - tick > self.interval_s:  # fell behind: skip to the current tick
                     index = int((tick_now - start) // self.interval_s)
                     continue
-                record = self._interval(pool, phase, index, tick, start, warmup_s)
+                record = self._interval(pool, phase, index, tick, start, warmup_s, cancelled)
+                if cancelled.is_set():  # a collection cut short by the cancel is not judged
+                    return WindowResult(phase, False, "cancelled", tuple(records), cancelled=True,
+                                        first_bad_offset_s=first_bad)
                 records.append(record)
                 self.log(_line(record))
                 if record.status is IntervalStatus.BAD and first_bad is None:
@@ -114,7 +115,7 @@ class Monitor:
                             collect_overhead_s=tuple(r.collect_s for r in records))
 
     def _interval(self, pool: concurrent.futures.ThreadPoolExecutor, phase: str, index: int, tick: float,
-                  start: float, warmup_s: float) -> IntervalRecord:
+                  start: float, warmup_s: float, cancelled: threading.Event) -> IntervalRecord:
         began = self.clock()
         deadline = tick + self.interval_s * _COLLECT_FRACTION
         elapsed = began - start
@@ -129,8 +130,12 @@ class Monitor:
             future = pool.submit(source.collect, deadline, elapsed)
             self._inflight[id(source)] = future
             futures[future] = source
-        grace = self.interval_s * _GRACE_FRACTION
-        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - self.clock()) + grace)
+        end = deadline + self.interval_s * _GRACE_FRACTION
+        while True:  # wait in short slices so that a cancel is seen at once
+            remaining = end - self.clock()
+            done, pending = concurrent.futures.wait(futures, timeout=max(0.0, min(remaining, _CANCEL_POLL_S)))
+            if not pending or remaining <= 0 or cancelled.is_set():
+                break
         readings += [_reading(future, futures[future], future in done) for future in futures]
         verdict = judge(readings, self.rules, self.policy)
         status = IntervalStatus.WARMUP if tick - start < warmup_s else verdict.status
@@ -145,7 +150,7 @@ def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource,
         return Reading.failed(source.name, source.provides(), "did not answer within the interval")
     try:
         return future.result()
-    except (GatesError, requests.RequestException, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever broke in a source is missing data, never a crash
         return Reading.failed(source.name, source.provides(), f"{type(exc).__name__}: {exc}")
 
 

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from gates.config.durations import parse_duration
 from gates.deploy.commands import CommandSpec
-from gates.deploy.options import OPTIONS, Kind
+from gates.deploy.options import OPTIONS
 from gates.deploy.rules import Limits, MissingDataPolicy
 from gates.deploy.sources.base import MetricName
 from gates.errors import UsageError
@@ -126,7 +126,6 @@ class _Parser:
         self.raw = raw
 
     def _get(self, name: str) -> str | None:
-        assert _KINDS[name].kind is not Kind.LIST, name
         value = self.raw.get(name)
         return value.strip() if isinstance(value, str) and value.strip() else None
 

@@ -13,7 +13,7 @@ RULES = {MetricName.ERROR_RATE: Rule(MetricName.ERROR_RATE, 0.05)}
 
 
 class Scripted(MetricSource):
-    """A source whose answers follow a script: a value, 'hang' (sleeps past the interval) or 'raise'."""
+    """A source whose answers follow a script: a value, 'hang'/'longhang' (sleep 0.5/1.5 s) or 'raise'."""
 
     kind = "scripted"
 
@@ -30,6 +30,8 @@ class Scripted(MetricSource):
         step = self.script.pop(0) if self.script else 0.0
         if step == "hang":
             time.sleep(0.5)
+        if step == "longhang":
+            time.sleep(1.5)
         if step == "raise":
             raise ValueError("garbled answer")
         return Reading(self.name, {MetricName.ERROR_RATE: float(step)} if isinstance(step, float) else {})
@@ -76,3 +78,11 @@ def test_cancel_event_stops_the_window() -> None:
     started = time.monotonic()
     result = _monitor(Scripted([]), 0.1).run("monitor", 30.0, 0, event)
     assert result.cancelled and not result.healthy and time.monotonic() - started < 0.5
+
+
+def test_cancel_cuts_a_slow_collection_short() -> None:
+    event = threading.Event()
+    threading.Timer(0.3, event.set).start()
+    started = time.monotonic()
+    result = _monitor(Scripted(["longhang"]), 5.0).run("monitor", 60.0, 0, event)
+    assert result.cancelled and result.records == () and time.monotonic() - started < 1.0

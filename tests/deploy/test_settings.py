@@ -32,7 +32,7 @@ def test_defaults_are_the_seed_thresholds() -> None:
     assert (settings.duration_s, settings.interval_s, settings.warmup_s) == (600.0, 30.0, 0.0)
     assert settings.verify_duration_s == 90.0 and settings.on_missing_data is MissingDataPolicy.INCONCLUSIVE
     assert settings.rollback_command.argv == ("./rollback.sh", "$PREVIOUS_VERSION")
-    assert settings.deploy_command is not None and settings.deploy_command.shell == "./deploy.sh"
+    assert settings.deploy_command is not None and settings.deploy_command.script == "./deploy.sh"
 
 
 def test_inputs_in_both_spellings_and_flags_win() -> None:
