@@ -16,14 +16,16 @@ from gates.manifest.model import Manifest, TrustLevel, VerifyReport
 from gates.manifest.trust import TrustIssue
 from gates.model import Finding, Severity
 
-_PROBLEM_RULES = {
-    "unreadable": ("UNREADABLE", Severity.HIGH, "File cannot be read"),
-    "symlink-escapes-root": ("SYMLINK-ESCAPE", Severity.HIGH, "Symlink leaves the root"),
-    "broken-symlink": ("BROKEN-SYMLINK", Severity.HIGH, "Broken symlink"),
-    "symlinked-directory": ("SYMLINKED-DIRECTORY", Severity.MEDIUM, "Symlinked directory not followed"),
-    "special-file": ("SPECIAL-FILE", Severity.HIGH, "Not a regular file"),
-    "non-utf8-name": ("NON-UTF8-NAME", Severity.HIGH, "File name is not UTF-8"),
+_PROBLEM_RULES = {  # kind -> (rule suffix, severity, title, CWE)
+    "unreadable": ("UNREADABLE", Severity.HIGH, "File cannot be read", 345),
+    "symlink-escapes-root": ("SYMLINK-ESCAPE", Severity.HIGH, "Symlink leaves the root", 59),
+    "broken-symlink": ("BROKEN-SYMLINK", Severity.HIGH, "Broken symlink", 59),
+    "symlinked-directory": ("SYMLINKED-DIRECTORY", Severity.MEDIUM, "Symlinked directory not followed", 59),
+    "special-file": ("SPECIAL-FILE", Severity.HIGH, "Not a regular file", 345),
+    "non-utf8-name": ("NON-UTF8-NAME", Severity.HIGH, "File name is not UTF-8", 345),
 }
+_INTEGRITY_CWE = 345  # Insufficient Verification of Data Authenticity
+_PATH_CWE = 22  # a manifest entry escaping the root
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class _Raw:
     title: str
     line: int | None = None
     properties: dict[str, Any] | None = None
+    cwe: int = _INTEGRITY_CWE
 
 
 def _join(prefix: str, path: str | None) -> str | None:
@@ -54,7 +57,8 @@ def build_findings(prefix: str, report: VerifyReport | None, manifest: Manifest 
     if manifest is not None:
         for problem in manifest.problems:
             raw.append(_Raw("MANIFEST-INVALID", Severity.HIGH, f"{manifest_rel}: {problem.message}", manifest_rel,
-                            f"{problem.kind} {problem.path or problem.line}", "Malformed manifest entry", problem.line))
+                            f"{problem.kind} {problem.path or problem.line}", "Malformed manifest entry", problem.line,
+                            cwe=_PATH_CWE if problem.kind == "escapes-root" else _INTEGRITY_CWE))
     tampered = Severity.CRITICAL if level is TrustLevel.SIGNATURE else Severity.HIGH
     if report is not None:
         for m in report.modified:
@@ -71,10 +75,11 @@ def build_findings(prefix: str, report: VerifyReport | None, manifest: Manifest 
                             "add it with `manifest create` (and get that approved) or remove it",
                             _join(root_rel, path), "unexpected", "Unexpected file"))
         for problem in report.problems:
-            suffix, severity, title = _PROBLEM_RULES.get(problem.kind, ("UNSAFE-PATH", Severity.HIGH, "Unsafe path"))
+            suffix, severity, title, cwe = _PROBLEM_RULES.get(problem.kind,
+                                                              ("UNSAFE-PATH", Severity.HIGH, "Unsafe path", _PATH_CWE))
             raw.append(_Raw(f"{prefix}-{suffix}", severity, problem.message, _join(root_rel, problem.path),
-                            problem.kind, title))
+                            problem.kind, title, cwe=cwe))
     prints = fingerprints([(r.rule, r.path, r.context) for r in raw])
     return [Finding(rule_id=r.rule, severity=r.severity, message=r.message, fingerprint=fp, path=r.path, line=r.line,
-                    title=r.title, tool=tool, properties=r.properties or {"trust": level.value})
+                    title=r.title, tool=tool, cwe=(r.cwe,), properties=r.properties or {"trust": level.value})
             for r, fp in zip(raw, prints)]

@@ -125,11 +125,13 @@ def _parse_text(data: bytes, algorithm: Algorithm) -> Manifest:
 
 def _parse_json(data: bytes) -> Manifest:
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError as exc:
         return _broken(f"not valid UTF-8 at byte {exc.start}")
     except json.JSONDecodeError as exc:
         return _broken(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", exc.lineno)
+    except _DuplicateKey as exc:
+        return _broken(f"key {exc} appears twice in one object (JSON readers disagree on which one wins)")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_ID:
         return _broken(f"not a manifest: expected an object with \"format\": \"{FORMAT_ID}\"")
     if doc.get("version") != FORMAT_VERSION:
@@ -163,6 +165,19 @@ def _parse_json(data: bytes) -> Manifest:
         if s and (why := check_path(s)):
             problems.append(Problem("escapes-root", f"paths: {why}", s))
     return _finish(algorithm, entries, tuple(s for s in scope if not (s and check_path(s))), problems)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(repr(key))
+        out[key] = value
+    return out
 
 
 def _broken(message: str, line: int | None = None) -> Manifest:

@@ -51,7 +51,10 @@ def read_at(rev: str, path: Path) -> BaseFile:
     BaseUnavailable when git is missing, the directory is not a repository or the commit is
     not in the clone (a shallow checkout: fetch the base with ``fetch-depth: 0``).
     """
-    top = repo_top(path.parent if path.parent.exists() else Path.cwd())
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # the file's directory may be deleted in the change
+    top = repo_top(existing)
     code, _ = _git(["cat-file", "-e", f"{rev}^{{commit}}"], top, ok_codes=(0, 1, 128))
     if code != 0:
         raise BaseUnavailable(f"commit {rev} is not in this clone; check out with fetch-depth: 0 "

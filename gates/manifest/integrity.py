@@ -76,16 +76,19 @@ def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scop
             public_key=workspace_path(ctx, ctx.option("public-key"), "public-key") if ctx.option("public-key") else None,
             signed_path=ctx.option("signed-path") or signed_path, base_rev=base_rev(ctx))
         expected = resolve(opts, root, ctx.workspace, ctx.work_dir)
-        results.append(_verify(ctx, prefix, root, expected, manifest, scope))
+        # the trust material itself (every manifest, the signature, the key) is not data
+        own = [*manifests, opts.signature, opts.public_key]
+        exclude = (*expected.exclude, *(os.path.relpath(p, root) for p in own if p is not None))
+        results.append(_verify(ctx, prefix, root, expected, manifest, scope, exclude))
     return results
 
 
 def _verify(ctx: GateContext, prefix: str, root: Path, expected: Expected, manifest: Path | None,
-            scope: tuple[str, ...] | None) -> CheckResult:
+            scope: tuple[str, ...] | None, exclude: tuple[str, ...]) -> CheckResult:
     report = None
     if expected.manifest is not None:
         ctx.log(f"{ctx.name}: verifying {len(expected.manifest.entries)} files against {expected.source}")
-        report = verify_tree(expected.manifest, root, scope=scope, exclude=expected.exclude,
+        report = verify_tree(expected.manifest, root, scope=scope, exclude=tuple(Path(e).as_posix() for e in exclude),
                              workers=ctx.option("workers"))
     root_rel = ctx.relative(root)
     root_rel = "" if root_rel == "." else root_rel

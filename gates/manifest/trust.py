@@ -92,6 +92,7 @@ def _from_manifest(opts: TrustOptions, root: Path, workspace: Path) -> Expected:
     if opts.manifest is None:
         raise ConfigError("no manifest configured", key="manifest")
     shown = _rel(opts.manifest, workspace)
+    own = _rel(opts.manifest, root)  # never "unexpected" in its own scope
     current = _read(opts.manifest)
     notes: list[str] = []
     if opts.base_rev:
@@ -108,20 +109,20 @@ def _from_manifest(opts: TrustOptions, root: Path, workspace: Path) -> Expected:
                 issue = TrustIssue("MANIFEST-NEW", Severity.HIGH, f"manifest {shown} is new in this change (not on the "
                                    f"base commit {short}): every hash it records needs approval", shown)
                 return Expected(TrustLevel.BASE_BRANCH, f"{shown} (new; not on base {short})", parse(current), (issue,),
-                                (shown,))
+                                (own,))
             issues = []
             if current != base.content:
                 issues.append(TrustIssue("MANIFEST-CHANGED", Severity.HIGH,
                                          _change_summary(shown, short, base.content, current), shown))
             return Expected(TrustLevel.BASE_BRANCH, f"{shown} at base commit {short}", parse(base.content),
-                            tuple(issues), (shown,))
+                            tuple(issues), (own,))
     else:
         notes.append("no base commit (not a pull request and no base-ref set)")
     if current is None:
         raise ConfigError(f"manifest {shown} does not exist: create it with `secure-ai-gates manifest create`",
                           key="manifest")
     notes.append("expected hashes come from the working tree, which the change itself can edit")
-    return Expected(TrustLevel.WORKING_TREE, f"{shown} (working tree)", parse(current), (), (shown,), tuple(notes))
+    return Expected(TrustLevel.WORKING_TREE, f"{shown} (working tree)", parse(current), (), (own,), tuple(notes))
 
 
 def _change_summary(shown: str, short: str, base: bytes, current: bytes | None) -> str:

@@ -111,3 +111,10 @@ def test_awkward_names_survive_real_sha256sum_check(tmp_path: Path) -> None:
     # and the other way round: we read what sha256sum itself writes for the same names
     produced = proc.run(["sha256sum", "--", *names], timeout=30, cwd=tmp_path).stdout.encode()
     assert {e.path: e.digest for e in parse(produced).entries} == {e.path: e.digest for e in manifest.entries}
+
+
+def test_json_duplicate_keys_are_refused() -> None:
+    doc = ('{"format": "secure-ai-gates/manifest", "version": 1, "algorithm": "sha256", "files": [], '
+           f'"files": [{{"path": "a", "digest": "{D1}", "size": 3}}]}}')
+    manifest = parse(doc.encode())
+    assert not manifest.entries and "appears twice" in manifest.problems[0].message

@@ -145,3 +145,14 @@ def test_signed_manifest_gives_signature_trust_and_catches_a_swapped_manifest(ws
     _manifest(ws)  # regenerate the manifest: the signature no longer covers it
     assert rules(DataIntegrityGate().run(context(ws, "data-integrity", options))) == [
         ("SIGNATURE-MISMATCH", "data.sha256", Severity.CRITICAL)]
+
+
+def test_pr_deleting_the_manifest_is_verified_against_the_base(repo: tuple[Path, str]) -> None:
+    ws, base = repo
+    (ws / "data.sha256").unlink()
+    (ws / "data" / "eval" / "eval.csv").write_text("changed\n", encoding="utf-8")
+    commit_all(ws, "PR: drop the manifest")
+    outcome = DataIntegrityGate().run(context(ws, "data-integrity", {"manifest": "data.sha256"}, base_sha=base))
+    assert rules(outcome) == [("DATA-MODIFIED", "data/eval/eval.csv", Severity.HIGH),
+                              ("MANIFEST-CHANGED", "data.sha256", Severity.HIGH)]
+    assert "deleted" in next(f.message for f in outcome.findings if f.rule_id == "MANIFEST-CHANGED")

@@ -143,3 +143,14 @@ def test_several_locks_each_cover_their_own_directory(ws: Path) -> None:
     outcome = ModelIntegrityGate().run(context(ws, "model-integrity",
                                                {"manifest": ["first.manifest.json", "second.sha256"]}))
     assert rules(outcome) == [] and outcome.checked == len(first) + 1
+
+
+def test_lock_signature_and_key_inside_the_model_path_are_not_unexpected(ws: Path, tmp_path: Path) -> None:
+    write_manifest(build_manifest([ws / "models"], ws), tmp_path / "lock.sha256", ManifestFormat.SHA256SUM, ws)
+    shutil.move(tmp_path / "lock.sha256", ws / "models" / "lock.sha256")
+    assert rules(ModelIntegrityGate().run(context(ws, "model-integrity", {"manifest": "models/lock.sha256"}))) == []
+    private, public = make_keys(tmp_path, "signing")
+    shutil.copy(public, ws / "models" / "signing.pub")
+    sign(ws / "models", ws / "models" / "model.sig", private)
+    options = {"signature": "models/model.sig", "public-key": "models/signing.pub"}
+    assert rules(ModelIntegrityGate().run(context(ws, "model-integrity", options))) == []
