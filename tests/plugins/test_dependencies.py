@@ -264,3 +264,68 @@ def test_environment_mode_audits_the_installed_distributions(tmp_path: Path) -> 
     result = run_gate(tmp_path, **{"advisory-db": str(ASSET_DB), "environment": True, "requirements": []})
     assert result.metrics["sources"][0].startswith("environment (")
     assert len(installed) * 0.9 <= result.checked <= len(installed) + 5
+
+
+# --- resolution through pip (unpinned files, pyproject.toml) from a local wheel directory ----------
+
+def _wheel(directory: Path, name: str, version: str) -> None:
+    """Write a minimal pure-Python wheel (real zip, real RECORD hashes) for ``name`` ``version``."""
+    import base64
+    import hashlib
+    import zipfile
+
+    module, dist = name.replace("-", "_"), f"{name.replace('-', '_')}-{version}.dist-info"
+    files = {f"{module}/__init__.py": b"VALUE = 1\n",
+             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+                     f"{len(data)}\n" for path, data in files.items()) + f"{dist}/RECORD,,\n"
+    with zipfile.ZipFile(directory / f"{module}-{version}-py3-none-any.whl", "w") as whl:
+        for path, data in {**files, f"{dist}/RECORD": record.encode()}.items():
+            whl.writestr(path, data)
+
+
+@pytest.fixture()
+def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A wheel directory pip must use instead of any index, and an advisory database for its package."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "demo-vuln-pkg", "1.0")
+    _wheel(wheels, "wheel", "99.0")  # pip-audit upgrades pip, setuptools and wheel in its scratch venv first
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    db = tmp_path / "db" / "vulns" / "demo-vuln-pkg"
+    db.mkdir(parents=True)
+    (db / "DEMO-2024-1.yaml").write_text(
+        "id: DEMO-2024-1\nmodified: '2024-05-01T00:00:00Z'\naliases: [CVE-2099-0001]\ndetails: Demo flaw.\n"
+        "affected:\n- package: {name: Demo_Vuln.Pkg, ecosystem: PyPI}\n  ranges:\n  - type: ECOSYSTEM\n"
+        "    events:\n    - introduced: '0'\n    - fixed: '1.1'\n"
+        "severity:\n- type: CVSS_V3\n  score: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n", encoding="utf-8")
+    return tmp_path / "db"
+
+
+@pytest.mark.slow
+def test_unpinned_requirements_are_resolved_by_pip(tmp_path: Path, local_index: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "requirements.txt").write_text("# resolved by pip\ndemo-vuln-pkg>=0.5\n", encoding="utf-8")
+    result = run_gate(workspace, **{"advisory-db": str(local_index), "retries": 0})
+    (finding,) = result.findings
+    # pip-audit ranks PYSEC and CVE ids first: the advisory's own id becomes an alias
+    assert (finding.rule_id, finding.aliases, finding.path, finding.line) == (
+        "CVE-2099-0001", ("DEMO-2024-1",), "requirements.txt", 2)
+    assert finding.properties["installed_version"] == "1.0" and finding.properties["fix_versions"] == ["1.1"]
+    assert finding.severity is Severity.CRITICAL
+    assert "pinned" not in result.details
+
+
+@pytest.mark.slow
+def test_pyproject_dependencies_are_resolved_and_located(tmp_path: Path, local_index: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\ndependencies = [\n'
+                                              '    "demo-vuln-pkg>=0.5",\n]\n', encoding="utf-8")
+    result = run_gate(workspace, **{"advisory-db": str(local_index), "retries": 0})
+    (finding,) = result.findings
+    assert (finding.rule_id, finding.path, finding.line, finding.package) == (
+        "CVE-2099-0001", "pyproject.toml", 5, "demo-vuln-pkg")
