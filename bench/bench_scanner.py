@@ -7,6 +7,7 @@ Rows:
 * a PyTorch zip checkpoint (``torch.save`` of large float32 tensors, deleted afterwards),
   scanned by all three tools; our time beside the time for a same-structure tiny checkpoint
   shows the scan is proportional to the pickle, not to the tensor bytes;
+* a checkpoint of many small tensors (a large pickle), all three tools;
 * the picklescan corpus (47 files), all three tools;
 * detection counts on the generated held-out malicious set (``tests/scanner/malicious.py``),
   each file written with a ``.pkl`` name so that the extension-driven peers look at it.
@@ -96,6 +97,28 @@ def _checkpoint_rows(quick: bool) -> list[Row]:
     return out
 
 
+def _many_tensor_rows(quick: bool) -> list[Row]:
+    import torch
+
+    count = 5_000 if quick else 20_000
+    out: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-scanner-") as tmp:
+        path = Path(tmp) / "many.pt"
+        torch.save({f"block{i}.weight": torch.zeros(2) for i in range(count)}, path)
+        label = f"scan checkpoint with {count} tensors ({_pickle_size(path) / 1e6:.1f} MB pickle)"
+        ours = _timed(lambda: _ours(path), 3)
+        out.append(Row(label, ours, "s", "picklescan", _timed(lambda: _picklescan(path), 3)))
+        out.append(Row(label, ours, "s", "modelscan", _timed(lambda: _modelscan(path), 3)))
+    return out
+
+
+def _pickle_size(path: Path) -> int:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return sum(i.file_size for i in archive.infolist() if i.filename.endswith("data.pkl"))
+
+
 def _corpus_rows(quick: bool) -> list[Row]:
     repeats = 3 if quick else 7
     ours = _timed(lambda: scan_paths([CORPUS], root=CORPUS), repeats)
@@ -130,4 +153,4 @@ def _detection_rows() -> list[Row]:
 
 def rows(quick: bool) -> list[Row]:
     """All scanner rows."""
-    return [*_checkpoint_rows(quick), *_corpus_rows(quick), *_detection_rows()]
+    return [*_checkpoint_rows(quick), *_many_tensor_rows(quick), *_corpus_rows(quick), *_detection_rows()]

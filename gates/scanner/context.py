@@ -12,7 +12,7 @@ from gates.scanner.walk_values import NESTED_LOADERS, WalkResult
 from gates.scanner.policy import ScanPolicy, Verdict, classify
 
 MAX_DEPTH = 6  # archives inside archives
-MAX_MEMBERS = 10_000  # members per archive
+MAX_MEMBERS = 200_000  # members per archive (a large checkpoint has one per tensor)
 MAX_MEMBER_BYTES = 512 << 20  # decompressed bytes of one member that are inspected
 MAX_TOTAL_DECOMPRESSED = 4 << 30  # decompressed bytes per top-level file
 EMBED_SEARCH_BYTES = 16 << 20  # opaque regions searched for embedded pickles

@@ -151,7 +151,7 @@ def read_index(buf: Buffer, start: int, end: int, max_members: int) -> ZipIndex:
             problems.append(f"member {name!r} runs into the central directory")
         entries.append(entry)
     if total > max_members:
-        problems.append(f"archive lists {total} members; only the first {max_members} were checked")
+        problems.append(f"LIMIT: archive lists {total} members; only the first {max_members} were checked")
     hidden, gaps = _hidden(buf, entries, start, cd_start, max_members)
     problems.extend(_overlaps(entries))
     return ZipIndex(tuple(entries), tuple(problems), tuple(hidden), tuple(gaps))

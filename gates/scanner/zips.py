@@ -76,7 +76,10 @@ def scan_zip(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
     index = read_index(buf, start, end, MAX_MEMBERS)
     prefix = f"{member}!" if member else ""
     for problem in index.problems:
-        ctx.add("ZIP-MALFORMED", Severity.HIGH, member, f"zip structure: {problem}", problem)
+        if problem.startswith("LIMIT: "):
+            ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member, problem[7:], "members")
+        else:
+            ctx.add("ZIP-MALFORMED", Severity.HIGH, member, f"zip structure: {problem}", problem)
     names = [e.name for e in index.entries]
     torch_zip = any(n == "data.pkl" or n.endswith("/data.pkl") for n in names)
     torchscript = torch_zip and any(n.startswith("code/") or "/code/" in n for n in names) \
