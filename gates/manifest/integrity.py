@@ -41,7 +41,7 @@ def as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def workspace_path(ctx: GateContext, value: str, key: str) -> Path:
+def workspace_path(ctx: GateContext, value: str) -> Path:
     """An option path made absolute (relative ones are relative to the workspace)."""
     path = Path(value)
     return path if path.is_absolute() else ctx.workspace / path
@@ -59,7 +59,7 @@ def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scop
     ``scope_paths`` (workspace-relative) is where unexpected files are looked for; empty means
     what each manifest records (or infers).
     """
-    root = workspace_path(ctx, ctx.option("root", "."), "root")
+    root = workspace_path(ctx, ctx.option("root", "."))
     if not root.is_dir():
         raise ConfigError(f"root {ctx.option('root')} is not a directory", key=f"{ctx.name}.root")
     required = TrustLevel(ctx.option("trust", TrustLevel.WORKING_TREE.value))
@@ -67,13 +67,14 @@ def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scop
     if signature and len(manifests) > 1:
         raise ConfigError("a signature covers one manifest or one directory: list a single manifest",
                           key=f"{ctx.name}.signature")
-    scope = relative_scope([workspace_path(ctx, p, "paths") for p in scope_paths], root) if scope_paths else None
+    scope = relative_scope([workspace_path(ctx, p) for p in scope_paths], root) if scope_paths else None
     results = []
-    for manifest in (manifests or [None]):
+    todo: list[Path | None] = list(manifests) or [None]
+    for manifest in todo:
         opts = TrustOptions(
             required=required, manifest=manifest,
-            signature=workspace_path(ctx, signature, "signature") if signature else None,
-            public_key=workspace_path(ctx, ctx.option("public-key"), "public-key") if ctx.option("public-key") else None,
+            signature=workspace_path(ctx, signature) if signature else None,
+            public_key=workspace_path(ctx, ctx.option("public-key")) if ctx.option("public-key") else None,
             signed_path=ctx.option("signed-path") or signed_path, base_rev=base_rev(ctx))
         expected = resolve(opts, root, ctx.workspace, ctx.work_dir)
         # the trust material itself (every manifest, the signature, the key) is not data

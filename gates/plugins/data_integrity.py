@@ -28,7 +28,7 @@ class DataIntegrityGate(Gate):
     def run(self, ctx: GateContext) -> Outcome:
         """Verify the data against each configured (or default) manifest."""
         configured = as_list(ctx.option("manifest"))
-        manifests = [workspace_path(ctx, m, "manifest") for m in configured] or exists_any(ctx, DEFAULT_MANIFESTS)
+        manifests = [workspace_path(ctx, m) for m in configured] or exists_any(ctx, DEFAULT_MANIFESTS)
         if not manifests and not ctx.option("signature"):
             return Skipped("no data manifest: set data-integrity.manifest or create "
                            f"{' / '.join(DEFAULT_MANIFESTS)} with `secure-ai-gates manifest create`")

@@ -42,11 +42,11 @@ class ModelIntegrityGate(Gate):
             paths = [p for p in DEFAULT_PATHS if (ctx.workspace / p).exists()]
             if not paths:
                 return Skipped("no model paths: set model-integrity.paths (no models/ directory here)")
-        absolute = [workspace_path(ctx, p, "paths") for p in paths]
+        absolute = [workspace_path(ctx, p) for p in paths]
         for given, path in zip(paths, absolute):
             if not path.exists():
                 raise ConfigError(f"model path {given} does not exist", key="model-integrity.paths")
-        manifests = [workspace_path(ctx, m, "manifest") for m in as_list(ctx.option("manifest"))]
+        manifests = [workspace_path(ctx, m) for m in as_list(ctx.option("manifest"))]
         manifests = manifests or exists_any(ctx, DEFAULT_MANIFESTS)
         findings: list[Finding] = []
         results = []
@@ -57,7 +57,7 @@ class ModelIntegrityGate(Gate):
                 if len(paths) != 1:
                     raise ConfigError("with several model paths, say which one the signature covers",
                                       key="model-integrity.signed-path")
-                root = workspace_path(ctx, ctx.option("root", "."), "root")
+                root = workspace_path(ctx, ctx.option("root", "."))
                 signed = relative_scope(absolute, root)[0]
             # one manifest must pin everything under the paths; several each cover their own scope
             scope = paths if len(manifests) <= 1 else []
@@ -95,12 +95,12 @@ class ModelIntegrityGate(Gate):
         if report_problems and tree.problems:
             problems = build_findings("MODEL", VerifyReport(Algorithm.SHA256, problems=tree.problems), None, (),
                                       TrustLevel.WORKING_TREE, root_rel="", manifest_rel=None, tool=self.name)
-        files = ctx.select_shard([f.path for f in tree.files], key=lambda p: ctx.relative(p))
-        policy_kwargs = {"extra_allowed": frozenset(as_list(ctx.option("allow-globals")))}
-        if ctx.option("unknown-global-severity"):
-            policy_kwargs["unknown_global_severity"] = Severity.parse(ctx.option("unknown-global-severity"))
+        files = ctx.select_shard([f.path for f in tree.files], key=ctx.relative)
+        unknown = ctx.option("unknown-global-severity")
+        policy = ScanPolicy(extra_allowed=frozenset(as_list(ctx.option("allow-globals"))),
+                            unknown_global_severity=Severity.parse(unknown) if unknown else Severity.HIGH)
         ctx.log(f"{self.name}: scanning {len(files)} file(s) statically")
-        report = scan_paths(files, root=ctx.workspace, policy=ScanPolicy(**policy_kwargs))
+        report = scan_paths(files, root=ctx.workspace, policy=policy)
         from gates import __version__
 
         return report.files_scanned, [*problems, *report.findings], __version__

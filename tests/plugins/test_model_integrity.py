@@ -81,6 +81,8 @@ def test_allow_globals_accepts_a_projects_own_class(ws: Path) -> None:
     assert [(path, severity) for _, path, severity in found] == [("models/head.pkl", Severity.HIGH)]
     allowed = ModelIntegrityGate().run(context(ws, "model-integrity", {"allow-globals": ["mypkg.layers.Head"]}))
     assert rules(allowed) == []
+    milder = ModelIntegrityGate().run(context(ws, "model-integrity", {"unknown-global-severity": "medium"}))
+    assert [(path, severity) for _, path, severity in rules(milder)] == [("models/head.pkl", Severity.MEDIUM)]
 
 
 def test_signature_over_the_model_directory(ws: Path, tmp_path: Path) -> None:
