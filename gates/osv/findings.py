@@ -136,7 +136,7 @@ def to_findings(merged: Sequence[MergedVuln], lookup: SeverityLookup) -> list[Fi
             rule_id=primary, severity=severity.severity, fingerprint=fp,
             message=f"{item.package} {item.version} has known vulnerability {primary}{alias_text}: {fix_text}. {summary}".strip(),
             path=item.location.path if item.location else None, line=item.location.line if item.location else None,
-            help_uri=HELP.format(id=primary), tool=item.tools[0], title=f"{primary} in {item.package}",
+            help_uri=HELP.format(id=primary), tool=item.tools[0], title=f"vulnerable {item.package}",
             package=item.package, aliases=aliases,
             properties={"installed_version": item.version, "fix_versions": fixes, "sources": list(item.tools),
                         "severity_source": severity.source, "audited_from": item.source.label}))

@@ -107,7 +107,7 @@ def _result(findings: list[Finding], reports: list[pipaudit.AuditReport], where:
     if database:
         metrics["advisory_db"] = database.snapshot.as_dict()
         metrics["advisory_db_load_seconds"] = round(database.load_seconds, 3)
-    return Checked(tuple(findings), len(audited), summary, _details(findings, reports, where, lookup), metrics, versions)
+    return Checked(tuple(findings), len(audited), summary, _details(findings, reports, lookup), metrics, versions)
 
 
 @contextlib.contextmanager
@@ -154,8 +154,9 @@ def _skipped_findings(reports: list[pipaudit.AuditReport]) -> list[Finding]:
     return out
 
 
-def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], where: str, lookup: SeverityLookup) -> str:
-    lines = [f"Advisories: {where}", "", "Audited: " + ", ".join(
+def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], lookup: SeverityLookup) -> str:
+    """Markdown: what was audited, a table of vulnerabilities, what could not be audited."""
+    lines = ["Audited: " + ", ".join(
         f"`{r.source.label}` ({sum(1 for d in r.dependencies if d.version)} deps"
         f"{', pinned, no resolution' if r.source.pinned else ''})" for r in reports)]
     vulns = [f for f in findings if f.rule_id != UNAUDITED]

@@ -329,3 +329,49 @@ def test_pyproject_dependencies_are_resolved_and_located(tmp_path: Path, local_i
     (finding,) = result.findings
     assert (finding.rule_id, finding.path, finding.line, finding.package) == (
         "CVE-2099-0001", "pyproject.toml", 5, "demo-vuln-pkg")
+
+
+# --- through the real command line: annotations and the shared waivers ------------------------
+
+def test_cli_run_applies_waivers_by_alias_and_package(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CVE alias waiver scoped to the package suppresses; an expired or out-of-scope one does not."""
+    from gates.cli import main
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\nPyYAML==5.3.1\n", encoding="utf-8")
+    config = tmp_path / "gates.yml"
+    config.write_text(f"""gates:
+  dependencies:
+    advisory-db: {ASSET_DB}
+waivers:
+  - id: CVE-2020-14343
+    package: PyYAML
+    reason: only trusted YAML is loaded
+    owner: "@sec"
+    expires: "2999-12-31"
+  - id: GHSA-x84v-xcm2-53pg
+    reason: accepted long ago
+    owner: "@sec"
+    expires: "2001-01-01"
+  - id: PYSEC-2023-74
+    package: urllib3
+    reason: scoped to another package, must not apply
+    owner: "@sec"
+    expires: "2999-12-31"
+""", encoding="utf-8")
+    code = main(["run", "--config", str(config), "--workspace", str(tmp_path), "--gates", "dependencies",
+                 "--report-dir", str(tmp_path / "report")])
+    out = capsys.readouterr().out
+    assert code == 1
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    (gate,) = [g for g in report["gates"] if g["name"] == "dependencies"]
+    assert gate["status"] == "failed"
+    suppressed = {f["rule_id"]: f.get("suppression") for f in gate["findings"]}
+    assert set(suppressed) == {"PYSEC-2018-28", "PYSEC-2023-74", "PYSEC-2021-142"}
+    assert suppressed["PYSEC-2021-142"] is not None and suppressed["PYSEC-2021-142"]["kind"] == "waiver"
+    assert suppressed["PYSEC-2018-28"] is None and suppressed["PYSEC-2023-74"] is None  # expired; out of scope
+    assert out.count("::error file=requirements.txt,line=1,") == 2  # one annotation per vulnerability
+    assert "::error file=requirements.txt,line=2," not in out
