@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -46,6 +47,8 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
     label = _relative(path, root)
     ctx = ScanContext(policy=policy, model_dir=Path(os.path.dirname(path)), root=Path(root), scan_blob=scan_blob)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise OSError(0, "not a regular file (device, FIFO or socket)")
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size == 0:

@@ -8,7 +8,8 @@ object arrays, by a nested pickle. ``joblib.load`` reads those bytes right after
 (a parse error) when the size cannot be computed.
 
 A plain ``pickle.load`` would instead read the array bytes as opcodes, so the skipped bytes
-are also walked speculatively as a fresh pickle: any global found there is reported.
+are also walked speculatively (leniently: the stack they would see is unknown); globals that
+walk imports and calls (or reaches STOP with) are reported.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def make_hook(depth: int = 0):  # type: ignore[no-untyped-def]
         size = math.prod(shape) * itemsize
         if pos + size > end:
             raise PickleSyntaxError(pos, f"joblib array of {size} bytes runs past the end of the data")
-        speculative = walk(buf, start, min(end, pos + size, start + _SPECULATIVE_BYTES))
-        if speculative.stopped and speculative.globals:
+        speculative = walk(buf, start, min(end, pos + size, start + _SPECULATIVE_BYTES), lenient=True)
+        if speculative.globals and (speculative.stopped or speculative.calls):
             result.nested.append(speculative)
         return pos + size
 

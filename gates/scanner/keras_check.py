@@ -24,16 +24,18 @@ _CHUNK = 16 << 20
 _OVERLAP = 256
 
 
-def _lambda_layers(node: Any, path: str = "$") -> Iterator[str]:
-    if isinstance(node, dict):
-        if node.get("class_name") in ("Lambda", "__lambda__"):
-            config = node.get("config") if isinstance(node.get("config"), dict) else {}
-            yield str(config.get("name") or path)
-        for key, value in node.items():
-            yield from _lambda_layers(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _lambda_layers(value, f"{path}[{i}]")
+def _lambda_layers(document: Any) -> Iterator[str]:
+    """Names (or JSON paths) of Lambda layers anywhere in a Keras config, without recursion."""
+    pending: list[tuple[Any, str]] = [(document, "$")]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, dict):
+            if node.get("class_name") in ("Lambda", "__lambda__"):
+                config = node.get("config") if isinstance(node.get("config"), dict) else {}
+                yield str(config.get("name") or path)
+            pending.extend((value, f"{path}.{key}") for key, value in node.items())
+        elif isinstance(node, list):
+            pending.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
 
 
 def scan_json(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None) -> bool:

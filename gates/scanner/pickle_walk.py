@@ -43,11 +43,18 @@ def _hashable(value: Any) -> bool:
 
 
 class Walker:
-    """One symbolic unpickler run over ``buf[start:end]``."""
+    """One symbolic unpickler run over ``buf[start:end]``.
 
-    def __init__(self, buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None) -> None:
+    ``lenient``: an empty stack, a missing mark or memo entry yields an unknown value instead
+    of an error. Used for bytes that a *different* loader would parse in the middle of a
+    stream (joblib array data read by plain ``pickle.load``), where the real stack is unknown.
+    """
+
+    def __init__(self, buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None,
+                 *, lenient: bool = False) -> None:
         self.buf, self.start, self.end = buf, start, end
         self.build_hook = build_hook
+        self.lenient = lenient
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
@@ -88,11 +95,16 @@ class Walker:
 
     def _pop(self, pos: int) -> Any:
         if not self.stack:
+            if self.lenient:
+                return Opaque("unknown")
             raise _bad(pos, "unpickling stack underflow")
         return self.stack.pop()
 
     def _pop_mark(self, pos: int) -> list[Any]:
         if not self.metastack:
+            if self.lenient:
+                items, self.stack = self.stack, []
+                return items
             raise _bad(pos, "could not find MARK")
         items = self.stack
         self.stack = self.metastack.pop()
@@ -100,6 +112,9 @@ class Walker:
 
     def _top(self, pos: int) -> Any:
         if not self.stack:
+            if self.lenient:
+                self.stack.append(Opaque("unknown"))
+                return self.stack[-1]
             raise _bad(pos, "unpickling stack underflow")
         return self.stack[-1]
 
@@ -174,9 +189,9 @@ class Walker:
 
     def _memo_op(self, name: str, arg: Any, pos: int, after: int) -> None:
         if name in _MEMO_GET:
-            if arg not in self.memo:
+            if arg not in self.memo and not self.lenient:
                 raise _bad(pos, f"memo value not found at index {arg}")
-            self._push(self.memo[arg])
+            self._push(self.memo.get(arg, Opaque("unknown")))
         elif name == "MEMOIZE":
             self.memo[len(self.memo)] = self._top(pos)
         else:
@@ -321,6 +336,7 @@ _FAMILIES: dict[Callable[..., Any], str] = {
 _HANDLERS: dict[str, Callable[..., Any]] = {op: fn for fn, ops in _FAMILIES.items() for op in ops.split()}
 
 
-def walk(buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None) -> WalkResult:
+def walk(buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None, *,
+         lenient: bool = False) -> WalkResult:
     """Walk the pickle starting at ``buf[start]`` (bounded by ``end``)."""
-    return Walker(buf, start, end, build_hook).run()
+    return Walker(buf, start, end, build_hook, lenient=lenient).run()

@@ -118,6 +118,18 @@ def legacy_torch(evil: bytes) -> bytes:
     return magic + version + info + evil + keys
 
 
+def joblib_dual(payload: bytes) -> bytes:
+    """A joblib stream whose array bytes are opcodes for plain ``pickle.load``.
+
+    joblib reads ``len(payload)`` bytes after the wrapper's BUILD as uint8 data; ``pickle.load``
+    parses them and runs them.
+    """
+    dtype = sg("numpy", "dtype") + u("u1") + b"\x89\x88\x87R"
+    state = (b"}(" + u("subclass") + sg("numpy", "ndarray") + u("shape") + b"M" + struct.pack("<H", len(payload))
+             + b"\x85" + u("order") + u("C") + u("dtype") + dtype + u("allow_mmap") + b"\x89u")
+    return proto(4) + sg("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b" + payload + STOP
+
+
 def onnx_with_location(location: str) -> bytes:
     def field(number: int, payload: bytes) -> bytes:
         return bytes([(number << 3) | 2]) + _varint(len(payload)) + payload
@@ -283,6 +295,7 @@ def _cases() -> list[Case]:
         Case("tar-pickle", tar_bytes("model/weights.bin", _EVIL_P4)),
         Case("npy-object", npy_object(_EVIL_P4)),
         Case("npz-object", zip_bytes({"arr_0.npy": npy_object(_EVIL_P4)})),
+        Case("joblib-dual-interpretation", joblib_dual(b"0" + _SYS + b"(S'id'\ntR0")),
         Case("legacy-torch", legacy_torch(dumps(os.system, "id", protocol=2))),
         Case("legacy-magic-bypass", dumps(builtins.eval, "0x1950A86A20F9469CFC6C", protocol=2)
              + pickle.dumps(1001, protocol=2) + pickle.dumps({}, protocol=2) + dumps(os.system, "id", protocol=2)),
