@@ -104,18 +104,26 @@ def _window_section(window: WindowResult, thresholds: Mapping[MetricName, float]
 
 def _chart(records: tuple[IntervalRecord, ...], metric: MetricName, scale: float, unit: str,
            threshold: float | None) -> list[str]:
-    """A Mermaid xychart of one metric (intervals without a value are left out)."""
+    """A Mermaid xychart of one metric (intervals without a value are left out).
+
+    The threshold is drawn as a second line when the values come within a tenth of it;
+    otherwise it would flatten the values into the axis, and only the title states it.
+    """
     points = [(r.index, r.worst[metric] * scale) for r in records
               if metric in r.worst and math.isfinite(r.worst[metric])][-_CHART_POINTS:]
     if len(points) < 2:
         return []
-    top = max([v for _, v in points] + ([threshold * scale] if threshold is not None else []))
-    lines = ["```mermaid", "xychart-beta", f'    title "{metric.label} per interval"',
-             f"    x-axis [{', '.join(str(i) for i, _ in points)}]",
-             f'    y-axis "{unit}" 0 --> {max(top * 1.1, 1e-6):.4g}',
+    top = max(v for _, v in points)
+    limit = None if threshold is None else threshold * scale
+    draw_limit = limit is not None and top >= limit / 10
+    title = f"{metric.label} per interval" + (f", limit {limit:.4g} {unit}" if limit is not None else "")
+    ceiling = max(top, limit if draw_limit and limit is not None else 0.0) * 1.1
+    lines = ["```mermaid", "xychart-beta", f'    title "{title}"',
+             "    x-axis \"interval\" [" + ", ".join(f'"{i}"' for i, _ in points) + "]",
+             f'    y-axis "{unit}" 0 --> {max(ceiling, 1e-6):.4g}',
              f"    line [{', '.join(f'{v:.4g}' for _, v in points)}]"]
-    if threshold is not None:
-        lines.append(f"    line [{', '.join(f'{threshold * scale:.4g}' for _ in points)}]")
+    if draw_limit:
+        lines.append(f"    line [{', '.join(f'{limit:.4g}' for _ in points)}]")
     return lines + ["```", ""]
 
 

@@ -135,10 +135,12 @@ class Tally:
         limit = self.limits.failure_limit
         counted = self.bad_run if self.limits.consecutive else self.bad_total
         if status is IntervalStatus.BAD and counted >= limit:
-            kind = "consecutive bad intervals" if self.limits.consecutive else "bad intervals"
+            kind = ("consecutive " if self.limits.consecutive else "") + ("bad interval" if counted == 1
+                                                                         else "bad intervals")
             return f"{counted} {kind} reached the failure limit of {limit}"
         if status is IntervalStatus.INCONCLUSIVE and self.inconclusive_total >= self.limits.inconclusive_limit:
-            return (f"{self.inconclusive_total} inconclusive intervals (missing data) reached the "
+            noun = "interval" if self.inconclusive_total == 1 else "intervals"
+            return (f"{self.inconclusive_total} inconclusive {noun} (missing data) reached the "
                     f"inconclusive limit of {self.limits.inconclusive_limit}")
         return None
 
