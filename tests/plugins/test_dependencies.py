@@ -154,16 +154,21 @@ def _asset() -> tuple[Any, Any]:
 
 
 class _FailingService(BaseHTTPRequestHandler):
-    """Answers the gate's probe, then fails every real query with HTTP 500."""
+    """Answers the gate's probe, then fails every real query with HTTP 500 (or hangs, for requests)."""
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         ok = body["package"]["name"] == "pip"
+        if not ok and body["package"]["name"] == "requests":
+            time.sleep(8)
         payload = b"{}" if ok else b"boom"
-        self.send_response(200 if ok else 500)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(200 if ok else 500)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (the timeout test)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -172,6 +177,7 @@ class _FailingService(BaseHTTPRequestHandler):
 @pytest.fixture()
 def failing_service() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FailingService)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
@@ -180,9 +186,17 @@ def failing_service() -> Iterator[str]:
 
 
 def test_pip_audit_failure_is_an_error_with_its_cause(tmp_path: Path, failing_service: str) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text("pyyaml==5.3.1\n", encoding="utf-8")
     with pytest.raises(GateError, match=r"could not audit requirements.txt after 2 attempt\(s\): .*500"):
         DependenciesGate().run(context(tmp_path, **{"osv-url": failing_service, "retries": 1}))
+
+
+def test_service_timeout_is_an_error_naming_the_timeout(tmp_path: Path, failing_service: str) -> None:
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(GateError, match=r"after 1 attempt\(s\): .*(ReadTimeout|timed out)"):
+        DependenciesGate().run(context(tmp_path, **{"osv-url": failing_service, "retries": 0, "request-timeout": "1s"}))
+    assert time.monotonic() - started < 7  # bounded by request-timeout, not by the hanging service
 
 
 def test_remote_mirror_and_severity_lookup_over_http(tmp_path: Path) -> None:
