@@ -17,8 +17,6 @@ from pathlib import Path
 from types import FrameType
 
 from gates.errors import RemoteError, UsageError
-from gates.osv.loader import load_database
-from gates.osv.server import OsvApi, RunningMirror
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -36,6 +34,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 
 def run(args: argparse.Namespace) -> int:
     """Load the database, serve until SIGTERM/SIGINT, return 0."""
+    from gates.osv.loader import load_database  # imported here: --help must not load engines
+    from gates.osv.server import OsvApi, RunningMirror
+
     db_dir = Path(args.db)
     if not db_dir.is_dir():
         raise UsageError(f"--db {db_dir}: no such directory (give a directory of OSV advisories)")
