@@ -12,7 +12,7 @@ import io
 import lzma
 import tarfile
 import zlib
-from typing import Callable
+from typing import Any, Callable
 
 from gates.model import Severity
 from gates.scanner.context import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_DECOMPRESSED, ScanContext
@@ -33,32 +33,50 @@ def _decompressor(codec: str):  # type: ignore[no-untyped-def]
     return lzma.LZMADecompressor(lzma.FORMAT_XZ if codec == "xz" else lzma.FORMAT_ALONE)
 
 
+class DecompressionLimit(Exception):
+    """The output would exceed the bound."""
+
+
+DECOMPRESS_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
+
+
+def decompress_bounded(engine: Any, buf: Buffer, start: int, end: int, limit: int) -> bytes:
+    """Feed ``buf[start:end]`` to ``engine`` in 1 MiB chunks; at most ``limit`` bytes out.
+
+    Raises :class:`DecompressionLimit` beyond the limit and the codec's own error on corrupt
+    data (one of ``DECOMPRESS_ERRORS``). Never holds more than ``limit`` + 1 MiB in memory.
+    """
+    out, total, pos = [], 0, start
+    while pos < end and not getattr(engine, "eof", False):
+        chunk = bytes(buf[pos:min(end, pos + _CHUNK)])
+        pos += len(chunk)
+        data = engine.decompress(chunk, limit + 1 - total)
+        total += len(data)
+        if total > limit:
+            raise DecompressionLimit
+        out.append(data)
+    return b"".join(out)
+
+
 def scan_compressed(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
                     depth: int, codec: str, scan: BlobScanner) -> None:
     """Decompress (bounded) and scan the content as ``member[codec]``."""
     label = f"{member or ''}[{codec}]"
-    engine = _decompressor(codec)
     limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_DECOMPRESSED - ctx.decompressed)
-    out, total, pos = [], 0, start
     try:
-        while pos < end and not getattr(engine, "eof", False):
-            chunk = bytes(buf[pos:min(end, pos + _CHUNK)])
-            pos += len(chunk)
-            data = engine.decompress(chunk, limit + 1 - total)
-            total += len(data)
-            out.append(data)
-            if total > limit:
-                ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member,
-                        f"{codec} stream decompresses to more than {limit >> 20} MiB; it was not inspected",
-                        f"{codec}-too-large")
-                return
-    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError) as exc:
-        if total == 0 and codec in ("zlib", "lzma"):
+        data = decompress_bounded(_decompressor(codec), buf, start, end, limit)
+    except DecompressionLimit:
+        ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member,
+                f"{codec} stream decompresses to more than {limit >> 20} MiB; it was not inspected",
+                f"{codec}-too-large")
+        return
+    except DECOMPRESS_ERRORS as exc:
+        if codec in ("zlib", "lzma") and isinstance(exc, (zlib.error, lzma.LZMAError)):
             return  # a weak magic number: not really compressed data
         ctx.add("ARCHIVE-UNSCANNABLE", Severity.HIGH, member,
-                f"{codec} stream is corrupt ({exc}); its content was not fully inspected", f"{codec}-corrupt")
-    ctx.decompressed += total
-    data = b"".join(out)
+                f"{codec} stream is corrupt ({exc}); its content was not inspected", f"{codec}-corrupt")
+        return
+    ctx.decompressed += len(data)
     found = scan(ctx, data, 0, len(data), label, depth + 1)
     ctx.members.append(f"{label}: {found.value}")
 

@@ -19,17 +19,20 @@ Decisions:
   model/pickle file, medium otherwise (``benign_password_protected.zip``): no standard loader
   can read an encrypted member without its password, but its content stays uninspected.
 * Deflate, bzip2 and LZMA members are decompressed up to 512 MiB each and 4 GiB per file;
-  beyond that, or for other methods, ``ARCHIVE-LIMIT``/``ARCHIVE-UNSCANNABLE`` (high).
+  beyond that, or for other methods (zstd, ...), ``ARCHIVE-LIMIT``/``ARCHIVE-UNSCANNABLE`` (high).
 """
 
 from __future__ import annotations
 
 import bz2
+import lzma
 import re
+import struct
 import zlib
-from typing import Callable
+from typing import Any, Callable
 
 from gates.model import Severity
+from gates.scanner.archives import DECOMPRESS_ERRORS, DecompressionLimit, decompress_bounded
 from gates.scanner.context import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_DECOMPRESSED, ScanContext
 from gates.scanner.opcodes import Buffer
 from gates.scanner.pickles import search_embedded
@@ -39,35 +42,38 @@ from gates.scanner.zip_index import ZipEntry, read_index
 BlobScanner = Callable[[ScanContext, Buffer, int, int, str, int], Format]
 _STORAGE = re.compile(r"(^|/)data/\d+$")
 _MODELISH = re.compile(r"\.(pkl|pickle|pt|pth|bin|ckpt|joblib|npy|npz|dat|data|h5|keras|onnx|safetensors)$|data\.pkl$", re.I)
-_CHUNK = 1 << 20
 
 
-class _TooLarge(Exception):
-    pass
+def _engine(entry: ZipEntry, buf: Buffer) -> tuple[Any, int] | None:
+    """A decompressor for the member's method and where its compressed stream starts."""
+    if entry.method == 8:
+        return zlib.decompressobj(-15), entry.data_start
+    if entry.method == 12:
+        return bz2.BZ2Decompressor(), entry.data_start
+    if entry.method == 14 and entry.compressed_size >= 4:  # 2-byte version, 2-byte size, LZMA1 properties
+        (size,) = struct.unpack_from("<H", buf, entry.data_start + 2)
+        props = bytes(buf[entry.data_start + 4:entry.data_start + 4 + size])
+        try:
+            filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # pylint: disable=protected-access
+        except lzma.LZMAError:
+            return None
+        return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), entry.data_start + 4 + size
+    return None
 
 
 def _inflate(ctx: ScanContext, buf: Buffer, entry: ZipEntry) -> bytes | None:
-    if entry.method == 8:
-        engine = zlib.decompressobj(-15)
-    elif entry.method == 12:
-        engine = bz2.BZ2Decompressor()  # type: ignore[assignment]
-    else:
+    """The member's decompressed bytes (bounded); None for an unsupported method or corrupt data
+    (b"" when the member is flagged encrypted: then the bytes are ciphertext)."""
+    engine = _engine(entry, buf)
+    if engine is None:
         return None
-    out, pos = [], entry.data_start
-    total = 0
+    limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_DECOMPRESSED - ctx.decompressed)
     try:
-        while pos < entry.data_end:
-            chunk = bytes(buf[pos:min(entry.data_end, pos + _CHUNK)])
-            pos += len(chunk)
-            data = engine.decompress(chunk, MAX_MEMBER_BYTES + 1 - total) if entry.method == 8 else engine.decompress(chunk)
-            total += len(data)
-            if total > MAX_MEMBER_BYTES or ctx.decompressed + total > MAX_TOTAL_DECOMPRESSED:
-                raise _TooLarge
-            out.append(data)
-    except (zlib.error, OSError, EOFError, ValueError):
+        data = decompress_bounded(engine[0], buf, engine[1], entry.data_end, limit)
+    except DECOMPRESS_ERRORS:
         return b"" if entry.encrypted else None
-    ctx.decompressed += total
-    return b"".join(out)
+    ctx.decompressed += len(data)
+    return data
 
 
 def scan_zip(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None, depth: int,
@@ -126,7 +132,7 @@ def _member(ctx: ScanContext, buf: Buffer, entry: ZipEntry, label: str, depth: i
     else:
         try:
             inflated = _inflate(ctx, buf, entry)
-        except _TooLarge:
+        except DecompressionLimit:
             ctx.add("ARCHIVE-LIMIT", Severity.HIGH, label,
                     f"member decompresses to more than {MAX_MEMBER_BYTES >> 20} MiB (or the file's "
                     "budget is spent); it was not inspected", "too-large")

@@ -78,9 +78,9 @@ def framed(first: bytes, second: bytes) -> bytes:
             + b"\x95" + struct.pack("<Q", len(second)) + second)
 
 
-def zip_bytes(members: dict[str, bytes], *, flags: int = 0) -> bytes:
+def zip_bytes(members: dict[str, bytes], *, flags: int = 0, method: int = zipfile.ZIP_STORED) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(out, "w", method) as archive:
         for name, data in members.items():
             info = zipfile.ZipInfo(name)
             info.flag_bits |= flags
@@ -289,6 +289,9 @@ def _cases() -> list[Case]:
         Case("torch-zip-extra-pkl", zip_bytes({"archive/data.pkl": pickle.dumps({}, protocol=2),
                                                "archive/extra/x.pkl": _EVIL_P4})),
         Case("zip-encrypted-flag", zip_bytes({"model/config.pkl": _EVIL_P4}, flags=0x1)),
+        Case("zip-deflate", zip_bytes({"archive/data.pkl": _EVIL_P4}, method=zipfile.ZIP_DEFLATED)),
+        Case("zip-bzip2", zip_bytes({"archive/data.pkl": _EVIL_P4}, method=zipfile.ZIP_BZIP2)),
+        Case("zip-lzma", zip_bytes({"archive/data.pkl": _EVIL_P4}, method=zipfile.ZIP_LZMA)),
         Case("zip-in-zip", zip_bytes({"inner.zip": zip_bytes({"a/b.bin": _EVIL_P4})})),
         Case("zip-hidden-member", hidden_member_zip({"ok.txt": b"hello"}, "evil.pkl", _EVIL_P4)),
         Case("gzip-pickle", gzip.compress(_EVIL_P4)),

@@ -114,6 +114,7 @@ def test_torch_checkpoint_storages_are_not_read(tmp_path: Path, torch) -> None: 
     assert any("4 tensor storages, not read" in m for m in report.files[0].members)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.s:DeprecationWarning")
 def test_torchscript_archive_is_reported_once_as_code(tmp_path: Path, torch) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())), str(path))
