@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from gates.errors import GateError
 from gates.manifest.model import Algorithm
 
 CHUNK_SIZE = 1 << 20  # 1 MiB reads: large enough that hashing, not syscalls, dominates
@@ -84,16 +85,20 @@ def default_workers() -> int:
 
 
 def hash_files(paths: Sequence[Path], algorithm: Algorithm = Algorithm.SHA256, *,
-               workers: int | None = None) -> list[FileDigest | OSError]:
+               workers: int | None = None, cancel: threading.Event | None = None) -> list[FileDigest | OSError]:
     """Hash ``paths`` in parallel; each result is a digest or the ``OSError`` reading it raised.
 
     Files go to the workers in batches, so that a future per file does not cost more than
-    hashing a small file does.
+    hashing a small file does. When ``cancel`` is set (the gate's deadline passed) the
+    workers stop at the next file and :class:`GateError` is raised.
     """
 
     def batch(items: Sequence[Path]) -> list[FileDigest | OSError]:
         out: list[FileDigest | OSError] = []
         for path in items:
+            if cancel is not None and cancel.is_set():
+                raise GateError(f"hashing cancelled after {len(out)} of {len(items)} files in a batch "
+                                "(the gate ran out of time: raise its timeout)")
             try:
                 out.append(hash_file(path, algorithm))
             except OSError as exc:

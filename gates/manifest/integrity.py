@@ -90,7 +90,7 @@ def _verify(ctx: GateContext, prefix: str, root: Path, expected: Expected, manif
     if expected.manifest is not None:
         ctx.log(f"{ctx.name}: verifying {len(expected.manifest.entries)} files against {expected.source}")
         report = verify_tree(expected.manifest, root, scope=scope, exclude=tuple(Path(e).as_posix() for e in exclude),
-                             workers=ctx.option("workers"))
+                             workers=ctx.option("workers"), cancel=ctx.cancelled)
     root_rel = ctx.relative(root)
     root_rel = "" if root_rel == "." else root_rel
     manifest_rel = ctx.relative(manifest) if manifest else None

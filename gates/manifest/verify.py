@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -34,7 +35,8 @@ def _covered(path: str, scope: Sequence[str]) -> bool:
 
 
 def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None = None,
-                exclude: Sequence[str] = (), workers: int | None = None) -> VerifyReport:
+                exclude: Sequence[str] = (), workers: int | None = None,
+                cancel: threading.Event | None = None) -> VerifyReport:
     """Every matched, modified, missing and unexpected file, and every problem met on the way."""
     effective = tuple(scope) if scope else infer_scope(manifest)
     expected = manifest.by_path()
@@ -65,7 +67,7 @@ def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None =
                 continue
         to_hash.append((entry, found))
     matched: list[str] = []
-    results = hash_files([f.path for _, f in to_hash], manifest.algorithm, workers=workers)
+    results = hash_files([f.path for _, f in to_hash], manifest.algorithm, workers=workers, cancel=cancel)
     for (entry, found), result in zip(to_hash, results):
         if isinstance(result, OSError):
             problems.append(Problem("unreadable", f"{entry.path}: cannot be read ({result.strerror or result})", entry.path))

@@ -154,3 +154,19 @@ def test_write_is_atomic_and_replaces_the_previous_manifest(tree: Path) -> None:
     out.write_text("old", encoding="utf-8")
     write_manifest(build_manifest([tree / "data"], tree), out, ManifestFormat.JSON, tree)
     assert parse(out.read_bytes()).entries and not [p for p in tree.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_hashing_stops_when_cancelled(tmp_path: Path) -> None:
+    import threading
+
+    from gates.errors import GateError
+
+    paths = []
+    for i in range(20):
+        (tmp_path / f"f{i}").write_bytes(b"x")
+        paths.append(tmp_path / f"f{i}")
+    cancel = threading.Event()
+    assert len(hash_files(paths, workers=2, cancel=cancel)) == 20
+    cancel.set()
+    with pytest.raises(GateError, match="ran out of time"):
+        hash_files(paths, workers=2, cancel=cancel)
