@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates import proc
 from gates.manifest import Algorithm, Entry, Manifest, ManifestFormat, parse, render
@@ -118,3 +120,18 @@ def test_json_duplicate_keys_are_refused() -> None:
            f'"files": [{{"path": "a", "digest": "{D1}", "size": 3}}]}}')
     manifest = parse(doc.encode())
     assert not manifest.entries and "appears twice" in manifest.problems[0].message
+
+
+_SEGMENT = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1,
+                   max_size=12).filter(lambda s: s not in (".", ".."))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join), min_size=1, max_size=8, unique=True),
+       st.sampled_from(list(ManifestFormat)))
+def test_any_safe_name_round_trips(names: list[str], fmt: ManifestFormat) -> None:
+    entries = tuple(sorted((Entry(n, hashlib.sha256(n.encode()).hexdigest(), len(n)) for n in names),
+                           key=lambda e: e.path))
+    back = parse(render(Manifest(Algorithm.SHA256, entries), fmt))
+    assert not back.problems
+    assert [(e.path, e.digest) for e in back.entries] == [(e.path, e.digest) for e in entries]
