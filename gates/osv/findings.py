@@ -36,8 +36,14 @@ class SeverityLookup:
         self.timeout = timeout
         self.failures: list[str] = []
         self._session = requests.Session()
+        self._cache: dict[str, dict | None] = {}
 
     def _advisory(self, vuln_id: str) -> dict | None:
+        if vuln_id not in self._cache:
+            self._cache[vuln_id] = self._fetch(vuln_id)
+        return self._cache[vuln_id]
+
+    def _fetch(self, vuln_id: str) -> dict | None:
         if self.index is not None:
             found = self.index.get(vuln_id)
             return dict(found.raw) if found else None
@@ -46,7 +52,8 @@ class SeverityLookup:
         try:
             response = self._session.get(f"{self.osv_base}/v1/vulns/{vuln_id}", timeout=self.timeout)
         except requests.RequestException as exc:
-            self.failures.append(f"{vuln_id}: {exc.__class__.__name__}")
+            self.failures.append(f"{vuln_id}: {exc.__class__.__name__} (no further lookups)")
+            self.osv_base = None  # one failure is enough: the default applies to the rest, no waiting per id
             return None
         if response.status_code != 200:
             return None
@@ -57,9 +64,12 @@ class SeverityLookup:
         return data if isinstance(data, dict) else None
 
     def lookup(self, ids: Sequence[str], labels: Sequence[str]) -> AdvisorySeverity:
-        """The worst severity any of ``ids``' advisories (or a source's label) states, else the default."""
-        found = [s for s in (advisory_severity(a) for a in map(self._advisory, ids) if a) if s]
-        found += [AdvisorySeverity(SEVERITY_LABELS[lb.upper()], f"{lb} (safety)") for lb in labels if lb.upper() in SEVERITY_LABELS]
+        """The severity the first advisory found among ``ids`` (or a source's label) states, else the default."""
+        advisory = next((a for a in map(self._advisory, ids) if a), None)
+        stated = advisory_severity(advisory) if advisory else None
+        found = [stated] if stated else []
+        found += [AdvisorySeverity(SEVERITY_LABELS[lb.upper()], f"{lb} (safety)")
+                  for lb in labels if lb.upper() in SEVERITY_LABELS]
         if not found:
             return AdvisorySeverity(self.default, "default")
         return max(found, key=lambda s: s.severity.rank)

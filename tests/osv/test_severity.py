@@ -52,3 +52,24 @@ def test_database_specific_label_when_no_vector() -> None:
 
 def test_nothing_stated_gives_none() -> None:
     assert advisory_severity({"id": "X", "affected": [{}]}) is None
+
+
+def test_lookup_uses_the_first_advisory_found_and_stops_after_a_service_failure() -> None:
+    import socket
+
+    from gates.osv.findings import SeverityLookup
+    from gates.osv.loader import load_database
+    from tests.osv.support import ASSET_DB
+
+    index = load_database(ASSET_DB).index
+    local = SeverityLookup(Severity.LOW, index=index)
+    assert local.lookup(["CVE-2023-43804"], []).source == "CVSS 8.1"  # an alias of PYSEC-2023-192
+    assert local.lookup(["PYSEC-2018-28"], ["critical"]).severity is Severity.CRITICAL  # a source's label counts
+    assert local.lookup(["NOPE-1"], []).source == "default"
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    remote = SeverityLookup(Severity.HIGH, osv_base=f"http://127.0.0.1:{port}", timeout=2)
+    assert remote.lookup(["A-1", "A-2"], []).severity is Severity.HIGH
+    assert remote.lookup(["B-1"], []).source == "default"
+    assert len(remote.failures) == 1 and remote.osv_base is None
