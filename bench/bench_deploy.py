@@ -4,7 +4,8 @@ what one interval of probing costs.
     .venv/bin/python -m bench deploy [--quick]
 
 Reaction: the real ``secure-ai-gates deploy`` command deploys a version of the fault service
-that answers every request with HTTP 500 (failure limit 1); the report's ``rollback_delay_s``
+that answers every request with HTTP 500, or one that answers after 700 ms (limit 300 ms;
+failure limit 1); the report's ``rollback_delay_s``
 is the time from the start of the interval that crossed the limit to the rollback command
 starting (monotonic clock, in-process). Target: below one interval.
 
@@ -38,7 +39,8 @@ from gates.deploy.sources import HttpProbeSource, JsonMetricsSource, MetricName,
 from tests.support import fault_service
 
 REPO = Path(__file__).resolve().parents[1]
-VERSIONS = {"v1": {"fault": "none"}, "v2-errors": {"fault": "errors", "error_rate": 1.0}}
+VERSIONS = {"v1": {"fault": "none"}, "v2-errors": {"fault": "errors", "error_rate": 1.0},
+            "v2-slow": {"fault": "latency", "latency_ms": 700}}
 
 
 def _service(work: Path) -> tuple[Path, int, subprocess.Popen[bytes]]:
@@ -52,12 +54,12 @@ def _service(work: Path) -> tuple[Path, int, subprocess.Popen[bytes]]:
     return state, int((state / "port").read_text()), proc
 
 
-def _reaction(state: Path, port: int, work: Path, interval: str) -> float:
+def _reaction(state: Path, port: int, work: Path, interval: str, version: str = "v2-errors") -> float:
     script = str(Path(fault_service.__file__).resolve())
     switch = [sys.executable, script, "switch", "--state-dir", str(state), "--version"]
-    argv = [sys.executable, "-m", "gates.cli", "deploy", "--deploy-command", json.dumps(switch + ["v2-errors"]),
+    argv = [sys.executable, "-m", "gates.cli", "deploy", "--deploy-command", json.dumps(switch + [version]),
             "--rollback-command", json.dumps(switch + ["$PREVIOUS_VERSION"]), "--current-version", "v1",
-            "--new-version", "v2-errors", "--health-url", f"http://127.0.0.1:{port}/health", "--interval", interval,
+            "--new-version", version, "--max-latency-ms", "300", "--health-url", f"http://127.0.0.1:{port}/health", "--interval", interval,
             "--duration", "30s", "--verify-duration", interval, "--state-file", str(work / "state.json"),
             "--report-dir", str(work / "report")]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120)  # noqa: S603
@@ -128,6 +130,13 @@ def rows(quick: bool) -> list[Row]:
                 out.append(Row(f"deploy: rollback start after the crossing interval began ({interval} interval)",
                                statistics.median(delays), "s", note=f"max {max(delays):.3f} s of {repeats} runs; "
                                f"target < {seconds:g} s"))
+            delays = []
+            for i in range(repeats):
+                run_dir = work / f"run-slow-{i}"
+                run_dir.mkdir()
+                delays.append(_reaction(state, port, run_dir, "1s", "v2-slow"))
+            out.append(Row("deploy: rollback start, 700 ms latency fault (1s interval)", statistics.median(delays), "s",
+                           note=f"max {max(delays):.3f} s; the verdict waits for the slow probe answer"))
             wall, cpu, calls = _overhead(port, prom_url, 10 if quick else 40)
             what = f"{calls} HTTP calls" + (" incl. 3 PromQL" if prom_url else " (no Prometheus)")
             out.append(Row("deploy: collection wall time per interval", wall, "s", note=what))

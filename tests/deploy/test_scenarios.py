@@ -54,8 +54,8 @@ def test_error_burst_rolls_back_after_consecutive_limit(service: Service, tmp_pa
 def test_crash_rolls_back_and_the_service_is_restarted(service: Service, tmp_path: Path) -> None:
     run = run_deploy(service, tmp_path, "v2-crash", "--health-url", f"{service.url}/health")
     assert run.returncode == 1, run.stdout + run.stderr
-    first = run.window("monitor")["intervals"][0]
-    assert first["values"]["error_rate"] == 1.0
+    last = run.window("monitor")["intervals"][-1]
+    assert last["status"] == "bad" and last["values"]["error_rate"] == 1.0
     assert service.active == "v1" and run.window("verify")["healthy"]
 
 

@@ -133,6 +133,8 @@ def make_handler(service: Service) -> type[BaseHTTPRequestHandler]:
             started = time.perf_counter()
             version, behaviour = service.version()
             fault = behaviour.get("fault", "none")
+            if fault == "crash":  # the watcher may not have noticed yet: die on the spot
+                os._exit(3)
             if "ignore previous instructions" in prompt.lower():
                 service.injections.inc()
             if fault == "injection":
