@@ -129,3 +129,17 @@ def test_keep_alive_serves_several_requests_on_one_connection(mirror: RunningMir
         response.read()
         assert response.status == (400 if version == "bad json" else 200)
     conn.close()
+
+
+def test_concurrent_clients_get_consistent_answers(mirror: RunningMirror) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [("requests", "2.19.0", ["PYSEC-2018-28", "PYSEC-2023-74"]), ("requests", "2.31.0", []),
+               ("urllib3", "1.26.5", ["PYSEC-2023-192"]), ("py", "1.11.0", ["PYSEC-2022-42969"])] * 25
+
+    def ask(item: tuple[str, str, list[str]]) -> bool:
+        status, body = post(mirror, "/v1/query", {"package": {"name": item[0], "ecosystem": "PyPI"}, "version": item[1]})
+        return status == 200 and sorted(v["id"] for v in body.get("vulns", [])) == item[2]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(ask, queries))
