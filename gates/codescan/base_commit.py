@@ -1,9 +1,11 @@
 """Materialise files of a pull request's base commit into a scratch directory, with git.
 
 Only the files that have findings now are needed: a finding in any other file is new by
-definition (the path is part of its fingerprint). They are taken with ``git archive`` into a
-tar file and extracted with the ``data`` filter, so the user's repository and work tree are
-never touched. Every git call goes through :func:`gates.proc.run`.
+definition (the path is part of its fingerprint). Of those, a file identical at the base
+commit and in the work tree (``git diff``) has the same findings at both, so only the files
+that changed are taken, with ``git archive`` into a tar file extracted with the ``data``
+filter: the user's repository and work tree are never touched. Every git call goes through
+:func:`gates.proc.run`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ class BaseTree:
 
     sha: str
     root: Path
-    files: tuple[str, ...]  # workspace-relative POSIX paths that exist at the base commit
+    files: tuple[str, ...]  # workspace-relative POSIX paths changed since the base, extracted below root
+    unchanged: tuple[str, ...] = ()  # identical at the base commit and in the work tree (not extracted)
 
 
 class BaseUnavailable(Exception):
@@ -43,7 +46,7 @@ def _git(workspace: Path, *args: str, ok_codes: Sequence[int] = (0,), timeout: f
 
 
 def materialise(workspace: Path, sha: str, files: Sequence[str], dest: Path) -> BaseTree:
-    """Extract the base-commit versions of ``files`` (workspace-relative) below ``dest``.
+    """Extract the base-commit versions of the ``files`` (workspace-relative) that changed since.
 
     Raises :class:`BaseUnavailable` when the commit is not in the local history and
     :class:`GateError` when git fails on a commit it has.
@@ -65,10 +68,14 @@ def materialise(workspace: Path, sha: str, files: Sequence[str], dest: Path) -> 
     try:
         listed = _git(top, "ls-tree", "-r", "-z", "--name-only", "--full-name", sha, "--",
                       *[prefix + f for f in files]).stdout
-        present = [name for name in listed.split("\0") if name]
-        if present:
+        present = {name[len(prefix):] for name in listed.split("\0") if name}
+        diff = _git(workspace, "diff", "--name-only", "-z", "--no-renames", "--relative", sha, "--",
+                    *sorted(present)).stdout if present else ""
+        changed = {name for name in diff.split("\0") if name}
+        wanted = sorted(present & changed)
+        if wanted:
             archive = dest.parent / f"{dest.name}.tar"
-            _git(top, "archive", "--format=tar", "-o", str(archive), sha, "--", *present)
+            _git(top, "archive", "--format=tar", "-o", str(archive), sha, "--", *[prefix + f for f in wanted])
             with tarfile.open(archive) as tar:
                 tar.extractall(dest, filter="data")
             archive.unlink()
@@ -76,4 +83,4 @@ def materialise(workspace: Path, sha: str, files: Sequence[str], dest: Path) -> 
         raise GateError(f"could not read files of the base commit {sha} with git: {exc}") from None
     except (OSError, tarfile.TarError) as exc:
         raise GateError(f"could not extract files of the base commit {sha} into {dest}: {exc}") from None
-    return BaseTree(sha, root, tuple(sorted(name[len(prefix):] for name in present)))
+    return BaseTree(sha, root, tuple(wanted), tuple(sorted(present - changed)))

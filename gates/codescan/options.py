@@ -23,7 +23,7 @@ OPTION_PREFIX = "gates.code-security"
 
 # bandit's own default excludes (bandit -x replaces them, so we pass them again) and ours.
 BANDIT_DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
-EXTRA_DEFAULT_EXCLUDES = (".venv", "/venv/", "node_modules")
+EXTRA_DEFAULT_EXCLUDES = ("*/.venv/*", "*/venv/*", "*/node_modules/*")
 
 # Security-relevant pylint messages (not style): code execution, errors hidden by broad or
 # bare handlers or swallowed by ``finally``, unchecked subprocesses, fork-unsafe preexec_fn,
@@ -72,15 +72,15 @@ def scan_options(options: Mapping[str, Any], workspace: Path, extra_excludes: tu
         if not (workspace / path).exists():
             raise GateError(f"{OPTION_PREFIX}.paths: {path!r} does not exist in the workspace {workspace} "
                             "(fix the path or remove it from the list)")
-    exclude = (*BANDIT_DEFAULT_EXCLUDES, *EXTRA_DEFAULT_EXCLUDES, *_split(ini.get("exclude")),
-               *extra_excludes, *(options.get("exclude") or ()))
+    exclude = _directory_forms((*BANDIT_DEFAULT_EXCLUDES, *EXTRA_DEFAULT_EXCLUDES, *_split(ini.get("exclude")),
+                                *extra_excludes, *(options.get("exclude") or ())), workspace)
     skip = (*_split(ini.get("skips")), *(options.get("skip") or ()))
     baseline = options.get("baseline-file")
     if baseline is not None:
         _check_inside(baseline, workspace, "baseline-file")
     return ScanOptions(
         paths=paths,
-        exclude=tuple(dict.fromkeys(exclude)),
+        exclude=exclude,
         severity_level=options.get("severity-level"),
         confidence_level=options.get("confidence-level"),
         skip=tuple(dict.fromkeys(skip)),
@@ -101,9 +101,29 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _directory_forms(entries: tuple[str, ...], workspace: Path) -> tuple[str, ...]:
+    """Excludes bandit applies whatever the target's spelling.
+
+    bandit turns an exclude naming an existing directory into the glob ``dir/*`` and matches it
+    against paths spelled as the walk produced them: ``./dir/x.py`` under the target ``.``,
+    ``dir/x.py`` under ``dir`` or a parent target. Both spellings are passed.
+    """
+    out: list[str] = []
+    for entry in entries:
+        bare = entry[2:] if entry.startswith("./") else entry
+        if bare and not any(ch in bare for ch in "*?[") and (workspace / bare).is_dir():
+            out += [bare.rstrip("/"), "./" + bare.rstrip("/")]
+        else:
+            out.append(entry)
+    return tuple(dict.fromkeys(out))
+
+
 def _check_inside(path: str, workspace: Path, key: str) -> None:
+    """Reject absolute paths, '..' and symbolic links that lead out of the workspace."""
     pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts:
+    root = workspace.resolve()
+    resolved = (root / path).resolve()
+    if pure.is_absolute() or ".." in pure.parts or (resolved != root and root not in resolved.parents):
         raise GateError(f"{OPTION_PREFIX}.{key}: {path!r} must be a path inside the workspace, "
                         "relative to it and without '..'")
 

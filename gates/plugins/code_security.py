@@ -19,7 +19,7 @@ from gates.codescan.issues import issue_fingerprints, to_findings
 from gates.codescan.options import OPTION_PREFIX, ScanOptions, scan_options
 from gates.codescan.scan import TreeScan, scan_tree
 from gates.errors import GateError
-from gates.model import Checked, Outcome, Severity
+from gates.model import Checked, Finding, Outcome, Severity
 from gates.plugins.base import Gate, GateContext
 
 _ENGINE_CAP_S = 6 * 3600.0  # ctx.deadline may be infinite outside the runner
@@ -37,6 +37,9 @@ class CodeSecurityGate(Gate):
     def run(self, ctx: GateContext) -> Outcome:
         """Scan, compare with the baseline, and return the findings."""
         opts = scan_options(ctx.options, ctx.workspace.resolve(), _scratch_excludes(ctx))
+        if ctx.update_baseline and opts.baseline_file is None:
+            raise GateError(f"--update-baseline needs {OPTION_PREFIX}.baseline-file: set it to the file to write, "
+                            "e.g. .github/code-security-baseline.json")
         ctx.log(f"code-security: bandit on {', '.join(opts.paths)}" + (" (and pylint)" if opts.pylint else ""))
         scan = scan_tree(ctx.workspace.resolve(), opts, opts.paths, ctx.work_dir / "head", _time_left(ctx))
         _check_cancelled(ctx)
@@ -44,7 +47,7 @@ class CodeSecurityGate(Gate):
         baseline, source = (None, None) if ctx.update_baseline else self._baseline(ctx, opts, scan, notes)
         findings = to_findings(scan.issues, baseline, source or "")
         if ctx.update_baseline:
-            findings = self._update_baseline(ctx, opts, scan, findings, notes)
+            findings = self._update_baseline(ctx, opts.baseline_file, scan, findings, notes)
             source = "the baseline file just written"
         if scan.parse_errors:
             notes.append(f"{len(scan.parse_errors)} file(s) could not be parsed and were not checked: "
@@ -89,22 +92,24 @@ class CodeSecurityGate(Gate):
             ctx.log(f"code-security: {exc}; every finding counts")
             return None, None
         _check_cancelled(ctx)
-        ctx.log(f"code-security: scanning {len(tree.files)} file(s) of the base commit {sha[:12]}")
-        base = scan_tree(tree.root, opts, tree.files, ctx.work_dir / "base-scan", _time_left(ctx)) if tree.files else None
+        ctx.log(f"code-security: scanning {len(tree.files)} changed file(s) at the base commit {sha[:12]}")
+        unchanged = set(tree.unchanged)
+        old = [i for i in scan.issues if i.path in unchanged and not i.is_parse_error]
+        if tree.files:
+            base = scan_tree(tree.root, opts, tree.files, ctx.work_dir / "base-scan", _time_left(ctx))
+            old += [i for i in base.issues if not i.is_parse_error]
         source = f"base commit {sha[:12]}"
-        notes.append(f"Baseline: the findings on the {source}; only new findings block.")
-        if base is None:
-            return [], source
-        return issue_fingerprints([i for i in base.issues if not i.is_parse_error]), source
+        notes.append(f"Baseline: the findings on the {source} ({len(tree.files)} changed file(s) scanned there); "
+                     "only new findings block.")
+        return issue_fingerprints(old), source
 
-    def _update_baseline(self, ctx: GateContext, opts: ScanOptions, scan: TreeScan, findings: list,
-                         notes: list[str]) -> list:
+    def _update_baseline(self, ctx: GateContext, path: Path | None, scan: TreeScan, findings: list[Finding],
+                         notes: list[str]) -> list[Finding]:
         """Write the baseline file from the current findings; they are then all baselined."""
-        if opts.baseline_file is None:
-            raise GateError(f"--update-baseline needs {OPTION_PREFIX}.baseline-file: set it to the file to write, "
-                            "e.g. .github/code-security-baseline.json")
-        count = write_baseline(opts.baseline_file, findings, scan.tool_versions)
-        name = ctx.relative(opts.baseline_file)
+        if path is None:  # checked before the scan; kept for type checkers
+            raise GateError(f"--update-baseline needs {OPTION_PREFIX}.baseline-file")
+        count = write_baseline(path, findings, scan.tool_versions)
+        name = ctx.relative(path)
         notes.append(f"Wrote {count} finding(s) to the baseline `{name}`: commit it.")
         ctx.log(f"code-security: wrote {count} baseline entries to {name}")
         return to_findings(scan.issues, [f.fingerprint for f in findings], name)

@@ -116,12 +116,27 @@ def test_dot_bandit_ini_is_respected_with_our_excludes(tmp_path: Path) -> None:
     assert not any(path.startswith("src/pkg") for _, path, _ in ours)
 
 
+def test_dot_bandit_targets_are_the_default_paths(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    make_corpus(workspace)
+    (workspace / ".bandit").write_text("[bandit]\ntargets = src/pkg,src/sql.py\n", encoding="utf-8")
+    scan = _scan(workspace, tmp_path)
+    assert {i.path for i in scan.issues} == {"src/pkg/files.py", "src/sql.py"}
+    assert {i.path for i in _scan(workspace, tmp_path, {"paths": ["src/web.py"]}).issues} == {"src/web.py"}
+
+
 def test_paths_and_exclude_options(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     make_corpus(workspace)
     make_corpus(workspace, under="vendor")
     scan = _scan(workspace, tmp_path, {"paths": ["src", "vendor"], "exclude": ["vendor"]})
     assert {i.path.split("/")[0] for i in scan.issues} == {"src"}
+    # a directory is excluded under the default path "." too (bandit itself needs "./vendor" there)
+    assert {i.path.split("/")[0] for i in _scan(workspace, tmp_path, {"exclude": ["vendor"]}).issues} == {"src"}
+    assert {i.path.split("/")[0] for i in _scan(workspace, tmp_path, {"exclude": ["./vendor/"]}).issues} == {"src"}
+    (workspace / "src" / ".venv" / "lib").mkdir(parents=True)
+    (workspace / "src" / ".venv" / "lib" / "dep.py").write_text("import pickle\n", encoding="utf-8")
+    assert not any(".venv" in i.path for i in _scan(workspace, tmp_path, {"paths": ["src"]}).issues)
     only = _scan(workspace, tmp_path, {"paths": ["src/shell.py"]})
     assert {i.path for i in only.issues} == {"src/shell.py"}
 

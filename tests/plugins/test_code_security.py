@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -51,6 +52,19 @@ def test_no_python_files_checks_nothing(tmp_path: Path) -> None:
     (workspace / "README.md").write_text("# nothing to scan\n", encoding="utf-8")
     result = _run(context(workspace))
     assert result.checked == 0 and result.findings == ()
+
+
+def test_own_scratch_and_report_dirs_inside_the_workspace_are_not_scanned(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    make_corpus(workspace)
+    for leftover in ("secure-ai-gates-report/.work/code-security/base/src", "secure-ai-gates-report/extra"):
+        (workspace / leftover).mkdir(parents=True)
+        (workspace / leftover / "old.py").write_text("import pickle\npickle.loads(b'')\n", encoding="utf-8")
+    ctx = replace(context(workspace), report_dir=workspace / "secure-ai-gates-report",
+                  work_dir=workspace / "secure-ai-gates-report" / ".work" / "code-security")
+    result = _run(ctx)
+    assert result.checked == 11
+    assert all(f.path.startswith("src/") for f in result.findings)
 
 
 def test_pylint_findings_join_bandit_ones(tmp_path: Path) -> None:
