@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Mapping
 
 from gates import ghactions
 from gates.deploy.cancel import CancelGuard, Cancelled
+from gates.deploy.commands import CommandRun
 from gates.deploy.deployer import Deployer, Outcome
 from gates.deploy.github_status import DeploymentStatuses
 from gates.deploy.monitor import Monitor
@@ -42,6 +44,19 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
+def _show_output(run: CommandRun) -> None:
+    """A command's captured output, folded, and fenced so that it cannot issue workflow commands."""
+    text = "\n".join(part.rstrip() for part in (run.stdout, run.stderr) if part.strip())
+    if not text:
+        return
+    token = uuid.uuid4().hex
+    print(ghactions.command("group", f"output of the {run.phase} command"), flush=True)
+    print(ghactions.command("stop-commands", token), flush=True)
+    print(text, flush=True)
+    print(f"::{token}::", flush=True)
+    print(ghactions.command("endgroup"), flush=True)
+
+
 def _warn(message: str) -> None:
     ghactions.emit("warning", message, {"title": "Deploy state file"})
 
@@ -63,7 +78,8 @@ def deploy(settings: DeploySettings, environ: Mapping[str, str]) -> Outcome:
         statuses.started()
     try:
         with CancelGuard(_log) as guard:
-            deployer = Deployer(settings, monitor, state, guard, log=_log, run_id=environ.get("GITHUB_RUN_ID", ""))
+            deployer = Deployer(settings, monitor, state, guard, log=_log, show_output=_show_output,
+                                run_id=environ.get("GITHUB_RUN_ID", ""))
             try:
                 outcome = deployer.run()
             except Cancelled as exc:

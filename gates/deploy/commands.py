@@ -4,7 +4,8 @@ A command is either a JSON array (``["./deploy.sh", "$DEPLOYED_VERSION"]``: an a
 no shell; ``$NAME``/``${NAME}`` of our variables are substituted inside arguments) or any other
 string, run by ``sh -c`` because the user asked for a shell. Every command gets the
 environment variables below; output is captured (not streamed) and printed after the
-command ends.
+command ends, folded in a log group between ``::stop-commands::`` markers so that nothing it
+prints can act as a workflow command.
 
 - ``PREVIOUS_VERSION``: the version in service before this deploy (the one a rollback restores);
 - ``DEPLOYED_VERSION``: the version this deploy installs (``unknown`` when not given);

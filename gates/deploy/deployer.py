@@ -63,6 +63,7 @@ class Deployer:
     state: StateFile
     guard: CancelGuard
     log: Callable[[str], None] = print
+    show_output: Callable[[CommandRun], None] = lambda _run: None
     run_id: str = ""
     commands: list[CommandRun] = field(default_factory=list)
     windows: list[WindowResult] = field(default_factory=list)
@@ -77,6 +78,11 @@ class Deployer:
         self.deployed = self.settings.new_version or UNKNOWN
         self.state.begin(self.previous, self.deployed, self.run_id)
         self.log(f"recorded version in service: {self.previous} (state file {self.state.path})")
+        if self.guard.event.is_set():
+            why = f"cancelled by {self.guard.signal_name} before the deploy command started"
+            self.state.update(Phase.CANCELLED, reason=why)
+            return self._outcome(Result.CANCELLED, why, ExitCode.UNDECIDED,
+                                 f"Nothing was deployed: {self.previous} is still in service.")
         self.state.update(Phase.DEPLOYING)
         try:
             with self.guard.interruptible():
@@ -195,6 +201,7 @@ class Deployer:
         self.log(f"running the {phase} command: {spec}")
         run = run_command(spec, phase, self._env(), self.settings.timeout_s)
         self.commands.append(run)
+        self.show_output(run)
         self.log(run.summary)
         return run
 

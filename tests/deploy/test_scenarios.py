@@ -189,3 +189,15 @@ def test_unfinished_state_file_is_kept_and_reported(service: Service, tmp_path: 
     kept = list(state.glob("deploy-state.unfinished-*.json"))
     assert len(kept) == 1 and json.loads(kept[0].read_text())["previous_version"] == "v0"
     assert "::warning title=Deploy state file::" in run.stdout and "unfinished deploy" in run.stdout
+
+
+def test_command_output_is_shown_but_cannot_issue_workflow_commands(service: Service, tmp_path: Path) -> None:
+    noisy = f"echo '::error title=forged::not from us'; {' '.join(json.loads(service.switch_command()))}"
+    run = run_deploy(service, tmp_path, "v2", "--health-url", f"{service.url}/health", "--duration", "600ms",
+                     "--deploy-command", noisy)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    start = lines.index("::group::output of the deploy command")
+    token = lines[start + 1].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[start + 2] == "::error title=forged::not from us"
+    assert lines[start + 4] == f"::{token}::" and lines[start + 5] == "::endgroup::"
