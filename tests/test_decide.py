@@ -38,6 +38,8 @@ def test_waiver_matches_alias_and_scope() -> None:
     assert _decide(Checked((f,), 1, "s"), [_waiver(gate="code-security")]).status is Status.FAILED
     assert _decide(Checked((f,), 1, "s"), [_waiver(path="src/**")]).status is Status.PASSED
     assert _decide(Checked((f,), 1, "s"), [_waiver(path="lib/*")]).status is Status.FAILED
+    ruamel = finding("PYSEC-1", package="ruamel-yaml")
+    assert _decide(Checked((ruamel,), 1, "s"), [_waiver(package="Ruamel.YAML")]).status is Status.PASSED
 
 
 def test_expired_waiver_blocks_and_says_so() -> None:

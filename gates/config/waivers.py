@@ -39,7 +39,7 @@ class Waiver:
             return False
         if self.path is not None and (finding.path is None or not _glob(finding.path, self.path)):
             return False
-        if self.package is not None and (finding.package or "").lower() != self.package.lower():
+        if self.package is not None and _canonical(finding.package or "") != _canonical(self.package):
             return False
         if self.probe is not None and finding.probe != self.probe:
             return False
@@ -52,6 +52,13 @@ class Waiver:
     def describe(self) -> str:
         """``waivers[2] (B602 by @sec-team until 2026-12-31)``."""
         return f"waivers[{self.index}] ({self.id} by {self.owner} until {self.expires.isoformat()})"
+
+
+def _canonical(name: str) -> str:
+    """PEP 503 name: ``ruamel.yaml``, ``Ruamel_YAML`` and ``ruamel-yaml`` are one package."""
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
 
 
 def _glob(path: str, pattern: str) -> bool:
