@@ -16,7 +16,7 @@ from gates.deploy.monitor import Monitor
 from gates.deploy.report import publish
 from gates.deploy.rules import Rule
 from gates.deploy.settings import DeploySettings
-from gates.deploy.sources import HttpProbeSource, JsonMetricsSource, MetricSource, PrometheusSource
+from gates.deploy.sources import HttpProbeSource, JsonMetricsSource, MetricName, MetricSource, PrometheusSource
 from gates.deploy.state import StateFile
 from gates.errors import ToolError
 
@@ -38,6 +38,20 @@ def build_sources(settings: DeploySettings) -> list[MetricSource]:
     if settings.metrics_url:
         sources.append(JsonMetricsSource(settings.metrics_url, settings.metrics_paths, **common))
     return sources
+
+
+_HOW_TO_WATCH = {MetricName.LATENCY_MS: "--health-url, --endpoint-url, --query-latency-ms or --metrics-latency-path",
+                 MetricName.ERROR_RATE: "--health-url, --endpoint-url, --query-error-rate or --metrics-error-rate-path",
+                 MetricName.INJECTION_ATTEMPTS: "--query-injection-attempts or --metrics-injection-path"}
+
+
+def _announce_unwatched(sources: list[MetricSource]) -> None:
+    """Say which thresholds no source feeds, so nobody believes they are watched."""
+    provided = frozenset().union(*(source.provides() for source in sources))
+    for metric in MetricName:
+        if metric not in provided:
+            ghactions.emit("notice", f"{metric.label} is not watched: no source measures it (give "
+                                     f"{_HOW_TO_WATCH[metric]})", {"title": "Deploy monitor"})
 
 
 def _log(message: str) -> None:
@@ -68,6 +82,7 @@ def _warn_status(message: str) -> None:
 def deploy(settings: DeploySettings, environ: Mapping[str, str]) -> Outcome:
     """Run the deploy and publish its report; return the outcome."""
     sources = build_sources(settings)
+    _announce_unwatched(sources)
     rules = {metric: Rule(metric, maximum) for metric, maximum in settings.thresholds.items()}
     monitor = Monitor(sources, rules, settings.limits, settings.on_missing_data, settings.interval_s, log=_log)
     state = StateFile(settings.state_file, warn=_warn)

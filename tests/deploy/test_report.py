@@ -46,3 +46,12 @@ def test_publish_writes_outputs_files_and_a_loud_annotation(tmp_path: Path, caps
     assert (tmp_path / "summary").read_text() == (tmp_path / "r" / "deploy-summary.md").read_text()
     printed = capsys.readouterr().out
     assert printed.startswith("::error title=Deploy%3A rollback failed::") and "Restore version v1" in printed
+
+
+def test_every_result_has_a_verdict_a_status_and_an_exit_code() -> None:
+    from gates.deploy.github_status import STATES
+    from gates.deploy.report import _VERDICT
+
+    for result in Result:
+        assert result in _VERDICT and result in STATES
+    assert {STATES[r] for r in Result} <= {"success", "failure", "error"}

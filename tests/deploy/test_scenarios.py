@@ -26,6 +26,7 @@ def test_healthy_deploy_stays(service: Service, tmp_path: Path) -> None:
     assert {i["status"] for i in monitor["intervals"]} == {"healthy"}
     assert run.state["phase"] == "healthy" and run.state["previous_version"] == "v1"
     assert "xychart-beta" in run.summary and "| result | `healthy` |" in run.summary
+    assert "::notice title=Deploy monitor::injection attempts in the window is not watched" in run.stdout
 
 
 def test_latency_spike_rolls_back_within_one_interval(service: Service, tmp_path: Path) -> None:
