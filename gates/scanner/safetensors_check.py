@@ -29,11 +29,11 @@ _BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "I64": 64, "I32": 32, "I16
 
 
 def looks_like(head: bytes, size: int) -> bool:
-    """An 8-byte length that fits the file followed by ``{``."""
+    """An 8-byte length followed by ``{`` (whether the length fits is checked by :func:`scan`)."""
     if len(head) < 9 or head[8:9] != b"{":
         return False
     (length,) = struct.unpack("<Q", head[:8])
-    return 2 <= length <= size - 8
+    return length >= 2
 
 
 def _duplicate_check(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -86,21 +86,27 @@ def _problems(header: object, buffer_size: int) -> tuple[list[str], int]:
 
 
 def scan(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None) -> None:
-    """Report every header problem of the safetensors file in ``buf[start:end]``."""
+    """Report every header problem of the safetensors file in ``buf[start:end]``.
+
+    When the header is malformed, the bytes no valid tensor covers (all of them after the
+    length when the header cannot be read) are searched for embedded pickles.
+    """
     (length,) = struct.unpack("<Q", bytes(buf[start:start + 8]))
-    problems: list[str]
-    covered = end - start - 8 - length
+    unchecked = start + 8  # where the bytes no tensor accounts for begin
     if length > MAX_HEADER:
         problems = [f"header of {length} bytes exceeds the {MAX_HEADER}-byte limit"]
+    elif 8 + length > end - start:
+        problems = [f"header of {length} bytes runs past the end of the {end - start}-byte file"]
     else:
         raw = bytes(buf[start + 8:start + 8 + length])
         try:
             header = json.loads(raw.decode("utf-8").rstrip(" "), object_pairs_hook=_duplicate_check)
-            problems, covered = _problems(header, end - start - 8 - length)
         except (UnicodeDecodeError, ValueError) as exc:
             problems = [f"header is not valid UTF-8 JSON ({exc})"]
+        else:
+            problems, covered = _problems(header, end - start - 8 - length)
+            unchecked = start + 8 + length + covered
     for problem in problems:
         ctx.add("SAFETENSORS-BAD-HEADER", Severity.HIGH, member, f"safetensors header: {problem}", problem)
-    tail = start + 8 + length + covered
-    if problems and tail < end:
-        search_embedded(ctx, buf, tail, end, member)
+    if problems and unchecked < end:
+        search_embedded(ctx, buf, unchecked, end, member)

@@ -39,6 +39,12 @@ def test_safetensors_header_problems(scan_bytes, header, data, problem) -> None:
         [f.message for f in report.findings]
 
 
+def test_safetensors_length_past_the_end(scan_bytes) -> None:  # type: ignore[no-untyped-def]
+    report = scan_bytes(struct.pack("<Q", 4096) + b'{"a": 1}' + EVIL, name="m.safetensors")
+    assert report.files[0].format is Format.SAFETENSORS
+    assert {f.rule_id for f in report.findings} == {"SAFETENSORS-BAD-HEADER", "PICKLE-DANGEROUS-GLOBAL"}
+
+
 def test_safetensors_bad_json_and_duplicates(scan_bytes) -> None:  # type: ignore[no-untyped-def]
     raw = b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": {}}'
     report = scan_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 4)
