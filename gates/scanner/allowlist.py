@@ -142,7 +142,8 @@ DANGEROUS_MODULES: frozenset[str] = frozenset({
     "numpy.testing", "numpy.f2py", "numpy.distutils", "numpy.ctypeslib", "numpy.lib.npyio",
     "numpy.lib.format", "numpy.lib._npyio_impl", "joblib.numpy_pickle_compat", "joblib.parallel",
     "tensorflow.io", "tensorflow.python.platform.gfile", "tensorflow.python.ops.script_ops",
-    "keras.src.saving", "IPython", "jinja2", "yaml", "_osx_support",
+    "keras.src.saving", "IPython", "jinja2", "yaml", "_osx_support", "mailcap", "lib2to3", "test",
+    "torch.utils.collect_env", "torch.utils.cpp_extension", "numpy.distutils",
 })
 
 DANGEROUS_NAMES: frozenset[str] = frozenset({
@@ -152,7 +153,8 @@ DANGEROUS_NAMES: frozenset[str] = frozenset({
     "numpy.savetxt", "numpy.memmap", "numpy.fromregex", "numpy.tofile",
     "joblib.load", "joblib.dump", "joblib.numpy_pickle.load", "joblib.numpy_pickle._unpickle",
     "joblib.numpy_pickle.NumpyUnpickler", "joblib.numpy_pickle_utils._read_fileobject",
-    "logging.config.listen", "cgi.FieldStorage",
+    "logging.config.listen", "cgi.FieldStorage", "uuid._get_command_stdout", "uuid._popen",
+    "pandas.read_pickle", "pandas.io.pickle.read_pickle", "ctypes.util.find_library",
 })
 
 DANGEROUS_ATTRIBUTES: frozenset[str] = frozenset({

@@ -76,14 +76,18 @@ def _text(raw: bytes, pos: int, codec: str) -> str:
 
 
 def _number(raw: bytes, pos: int, kind: str) -> Any:
-    try:
-        if kind == "floatnl":
-            return float(raw)
-        if kind == "intnl" and raw in (b"00", b"01"):
-            return raw == b"01"
-        return int(raw[:-1] if kind == "longnl" and raw.endswith(b"L") else raw)
-    except ValueError:
-        raise PickleSyntaxError(pos, f"bad number {raw[:40]!r}") from None
+    """INT/LONG accept what CPython's base-0 parsing accepts (``0x10`` too; the value of an
+    octal-looking ``010`` may differ, which never matters here); PUT/GET indexes are base 10."""
+    if kind == "intnl" and raw in (b"00", b"01"):
+        return raw == b"01"
+    text = raw[:-1] if kind == "longnl" and raw.endswith(b"L") else raw
+    bases = (10,) if kind == "decnl" else (10, 0, 8)
+    for base in bases:
+        try:
+            return float(text) if kind == "floatnl" else int(text, base)
+        except ValueError:
+            continue
+    raise PickleSyntaxError(pos, f"bad number {raw[:40]!r}")
 
 
 def _stringnl(raw: bytes, pos: int) -> str:

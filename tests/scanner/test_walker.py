@@ -78,3 +78,9 @@ def test_every_opcode_has_a_handler() -> None:
     names = {name for name, _kind in OPCODES.values()}
     assert names == set(_HANDLERS) | {"STOP"}
     assert {name for name, _ in OPCODES.values()} >= {op.name for op in pickletools.opcodes}
+
+
+def test_numbers_are_read_like_cpython() -> None:
+    data = b"I0x10\nL12L\nI 7\n" + b"\x87."
+    result = walk(data, 0, len(data))
+    assert result.stopped and result.value == (16, 12, 7)
