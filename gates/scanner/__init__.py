@@ -6,12 +6,13 @@ symbolic stack and memo (:mod:`.pickle_walk`), archives are indexed from their b
 (:mod:`.dispatch`).
 
     from gates.scanner import scan_paths, ScanPolicy
-    report = scan_paths([Path("models")], root=workspace, policy=ScanPolicy(frozenset({"mypkg.*"})))
+    report = scan_paths([Path("models")], root=workspace, policy=ScanPolicy(frozenset({"mypkg.**"})))
+    report.findings, report.files_scanned, report.files[0].format, report.files[0].globals
 
 Formats: plain pickles (protocols 0-5, several back to back), PyTorch zip and legacy
-checkpoints, joblib (plain and compressed), NumPy ``.npy``/``.npz``, zip/tar/gzip/bzip2/
-xz/lzma containers, safetensors, Keras ``.keras``/HDF5, ONNX, JSON; 7z is reported as
-unscannable.
+checkpoints, TorchScript archives, joblib (plain and compressed), NumPy ``.npy``/``.npz``,
+zip/tar/gzip/bzip2/xz/lzma containers, safetensors, Keras ``.keras``/HDF5, ONNX, JSON; 7z is
+reported as unscannable. Allow-list entries: ``module.qualname``, ``module.*``, ``package.**``.
 
 Decisions on the corpus edge cases (``/work/shared/data/picklescan-corpus``):
 
