@@ -6,8 +6,8 @@ Modules: :mod:`~gates.deploy.options` (flags/inputs table), :mod:`~gates.deploy.
 (thresholds and limits), :mod:`~gates.deploy.monitor` (the loop), :mod:`~gates.deploy.cancel`
 (signals), :mod:`~gates.deploy.deployer` (the flow), :mod:`~gates.deploy.report` (summary,
 outputs), :mod:`~gates.deploy.app` (wiring).
+
+Nothing is imported here, so ``secure-ai-gates --help`` (which reads only
+:mod:`~gates.deploy.options`) stays light; import from the modules themselves.
 """
 
-from gates.deploy.deployer import Outcome, Result
-
-__all__ = ["Outcome", "Result"]
