@@ -75,3 +75,18 @@ def test_third_party_actions_pinned_by_sha() -> None:
                                         and ref.startswith("org/secure-ai-gates")):
                 continue  # our own action in the examples: users pin the release they vetted
             assert re.search(r"@[0-9a-f]{40}$", ref), f"{path.name}: {ref} is not pinned by commit SHA"
+
+
+def test_example_workflows_use_only_real_inputs() -> None:
+    actions = {"org/secure-ai-gates": REPO / "action.yml", "org/secure-ai-gates/deploy": REPO / "deploy" / "action.yml"}
+    inputs = {name: set(yaml.safe_load(path.read_text())["inputs"]) for name, path in actions.items()}
+    used = 0
+    for path in sorted((REPO / "examples" / "workflows").glob("*.yml")):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job["steps"]:
+                action = step.get("uses", "").split("@")[0]
+                if action in inputs:
+                    used += 1
+                    unknown = set(step.get("with", {})) - inputs[action]
+                    assert not unknown, f"{path.name}: {action} has no input(s) {sorted(unknown)}"
+    assert used >= 4
