@@ -31,6 +31,7 @@ _COMPRESSED = (
 
 def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None, depth: int = 0) -> Format:
     """Scan ``buf[start:end]`` (a file or an archive member) and return its format."""
+    end = min(end, len(buf))
     if end <= start:
         return Format.EMPTY
     head = bytes(buf[start:start + 16])

@@ -147,6 +147,9 @@ def read_index(buf: Buffer, start: int, end: int, max_members: int) -> ZipIndex:
             problems.append(f"member {name!r}: flags/method differ between its local and central headers")
         entry = ZipEntry(name, local.local_name, method, flags | local.flags, csize, usize,
                          local.header_offset, local.data_start)
+        if entry.data_end > end:
+            problems.append(f"member {name!r} runs past the end of the file; it was not read")
+            continue
         if entry.data_end > cd_start:
             problems.append(f"member {name!r} runs into the central directory")
         entries.append(entry)

@@ -124,3 +124,11 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="no such file"):
         scan_paths([tmp_path / "nope"], root=tmp_path)
+
+
+def test_member_running_past_the_end_is_malformed_not_a_crash(scan_bytes) -> None:  # type: ignore[no-untyped-def]
+    data = bytearray(zip_bytes({"data.txt": EVIL}))
+    central = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 20, 10_000)  # compressed size far past the end
+    report = scan_bytes(bytes(data))
+    assert any("runs past the end" in f.message for f in report.findings if f.rule_id == "ZIP-MALFORMED")
