@@ -55,6 +55,8 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
                 found = Format.EMPTY
             else:
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                    if hasattr(mmap, "MADV_RANDOM"):  # no read-ahead around the few pages we touch
+                        buf.madvise(mmap.MADV_RANDOM)
                     found = scan_blob(ctx, buf, 0, size, None)
     except OSError as exc:
         reason = exc.strerror or str(exc)
