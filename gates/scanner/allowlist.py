@@ -143,7 +143,7 @@ DANGEROUS_MODULES: frozenset[str] = frozenset({
     "numpy.lib.format", "numpy.lib._npyio_impl", "joblib.numpy_pickle_compat", "joblib.parallel",
     "tensorflow.io", "tensorflow.python.platform.gfile", "tensorflow.python.ops.script_ops",
     "keras.src.saving", "IPython", "jinja2", "yaml", "_osx_support", "mailcap", "lib2to3", "test.support",
-    "torch.utils.collect_env", "torch.utils.cpp_extension", "numpy.distutils",
+    "torch.utils.collect_env",
 })
 
 DANGEROUS_NAMES: frozenset[str] = frozenset({

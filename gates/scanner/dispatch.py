@@ -61,7 +61,7 @@ def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
             return _too_deep(ctx, member)
         archives.scan_tar(ctx, buf, start, end, member, depth, scan_blob)
         return Format.TAR
-    if safetensors_check.looks_like(head, end - start):
+    if safetensors_check.looks_like(head):
         safetensors_check.scan(ctx, buf, start, end, member)
         return Format.SAFETENSORS
     if starts_with_proto(buf, start, end):

@@ -28,7 +28,7 @@ _BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "I64": 64, "I32": 32, "I16
          "F8_E8M0": 8, "C64": 64, "C128": 128, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6}
 
 
-def looks_like(head: bytes, size: int) -> bool:
+def looks_like(head: bytes) -> bool:
     """An 8-byte length followed by ``{`` (whether the length fits is checked by :func:`scan`)."""
     if len(head) < 9 or head[8:9] != b"{":
         return False
