@@ -10,7 +10,6 @@ import hashlib
 import mmap
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,6 +17,7 @@ from typing import Any, Sequence
 from gates.errors import GateError
 from gates.manifest.model import Algorithm
 
+PROCESS_THRESHOLD = 4096  # from this many files on, worker processes instead of threads (GIL)
 CHUNK_SIZE = 1 << 20  # 1 MiB reads: large enough that hashing, not syscalls, dominates
 _BLAKE3_THREADED_FROM = 8 << 20  # below this size one thread is faster than spinning up more
 _local = threading.local()
@@ -58,7 +58,7 @@ def new_hasher(algorithm: Algorithm, *, threaded: bool = False) -> Any:
     raise AssertionError(f"unhandled algorithm {algorithm}")  # pragma: no cover
 
 
-def hash_file(path: Path, algorithm: Algorithm = Algorithm.SHA256, *, chunk_size: int = CHUNK_SIZE) -> FileDigest:
+def hash_file(path: Path | str, algorithm: Algorithm = Algorithm.SHA256, *, chunk_size: int = CHUNK_SIZE) -> FileDigest:
     """Hash one file (symlinks followed); raises ``OSError`` when it cannot be read.
 
     Raw file descriptor reads into one reused, page-aligned per-thread buffer: no
@@ -87,16 +87,18 @@ def hash_file(path: Path, algorithm: Algorithm = Algorithm.SHA256, *, chunk_size
 
 
 def default_workers() -> int:
-    """Worker threads for hashing many files: one per core plus a few for I/O waits."""
-    return min(32, (os.cpu_count() or 1) + 2)
+    """Parallel workers for hashing many files: one per core (hashing is CPU-bound)."""
+    return max(1, min(32, os.cpu_count() or 1))
 
 
 def hash_files(paths: Sequence[Path], algorithm: Algorithm = Algorithm.SHA256, *,
-               workers: int | None = None, cancel: threading.Event | None = None) -> list[FileDigest | OSError]:
+               workers: int | None = None, cancel: threading.Event | None = None,
+               processes: bool | None = None) -> list[FileDigest | OSError]:
     """Hash ``paths`` in parallel; each result is a digest or the ``OSError`` reading it raised.
 
-    Files go to the workers in batches, so that a future per file does not cost more than
-    hashing a small file does. When ``cancel`` is set (the gate's deadline passed) the
+    Files go to the worker threads in batches, so that a future per file does not cost
+    more than hashing a small file does; from :data:`PROCESS_THRESHOLD` files on, worker
+    processes take over (see :mod:`gates.manifest.workers`); ``processes`` forces either way. When ``cancel`` is set (the gate's deadline passed) the
     workers stop at the next file and :class:`GateError` is raised.
     """
 
@@ -115,6 +117,12 @@ def hash_files(paths: Sequence[Path], algorithm: Algorithm = Algorithm.SHA256, *
     count = workers or default_workers()
     if count <= 1 or len(paths) <= 1:
         return batch(paths)
+    from concurrent.futures import ThreadPoolExecutor
+
+    if processes or (processes is None and len(paths) >= PROCESS_THRESHOLD):
+        from gates.manifest.workers import hash_in_processes
+
+        return hash_in_processes(paths, algorithm, count, cancel)
     size = max(1, min(128, len(paths) // (count * 4)))
     batches = [paths[i:i + size] for i in range(0, len(paths), size)]
     with ThreadPoolExecutor(max_workers=min(count, len(batches)), thread_name_prefix="hash") as pool:

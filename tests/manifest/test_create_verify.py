@@ -170,3 +170,17 @@ def test_hashing_stops_when_cancelled(tmp_path: Path) -> None:
     cancel.set()
     with pytest.raises(GateError, match="ran out of time"):
         hash_files(paths, workers=2, cancel=cancel)
+
+
+def test_worker_processes_agree_with_threads_and_report_errors(tmp_path: Path) -> None:
+    paths = []
+    for i in range(30):
+        p = tmp_path / f"f{i}"
+        p.write_bytes(os.urandom(i * 301))
+        paths.append(p)
+    paths.insert(5, tmp_path / "absent")
+    for algorithm in (Algorithm.SHA256, Algorithm.BLAKE3):
+        threads = hash_files(paths, algorithm, workers=2, processes=False)
+        procs = hash_files(paths, algorithm, workers=2, processes=True)
+        assert [r for r in procs if not isinstance(r, OSError)] == [r for r in threads if not isinstance(r, OSError)]
+        assert isinstance(procs[5], FileNotFoundError) and procs[5].filename == str(tmp_path / "absent")
