@@ -5,20 +5,17 @@ lzma, zlib: joblib's compressed files), tar, safetensors, pickle with a ``PROTO`
 ONNX, JSON, then a protocol-0/1 pickle. Anything else is ``unknown``; unknown ranges up to
 16 MiB are still searched for embedded pickle streams.
 
-Decisions: 7z archives cannot be opened without a dependency the project does not take, so
+Decision: 7z archives cannot be opened without a dependency the project does not take, so
 they give ``ARCHIVE-UNSCANNABLE`` (high) and are searched for stored (uncompressed) pickles,
-which is how ``malicious1.7z`` is also reported critical. A NumPy header that cannot be
-read gives ``NUMPY-BAD-HEADER`` (medium: ``numpy.load`` rejects it, nothing runs).
+which is how ``malicious1.7z`` is also reported critical.
 """
 
 from __future__ import annotations
 
-import ast
-import struct
-
 from gates.model import Severity
 from gates.scanner import archives, keras_check, onnx_check, safetensors_check
 from gates.scanner.context import EMBED_SEARCH_BYTES, MAX_DEPTH, ScanContext
+from gates.scanner.npy import scan_npy
 from gates.scanner.opcodes import Buffer
 from gates.scanner.pickles import scan_pickles, search_embedded, starts_with_proto
 from gates.scanner.report import Format
@@ -40,7 +37,7 @@ def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
             return _too_deep(ctx, member)
         return scan_zip(ctx, buf, start, end, member, depth, scan_blob)
     if head.startswith(b"\x93NUMPY"):
-        return _scan_npy(ctx, buf, start, end, member)
+        return scan_npy(ctx, buf, start, end, member)
     if head.startswith(b"7z\xbc\xaf\x27\x1c"):
         ctx.add("ARCHIVE-UNSCANNABLE", Severity.HIGH, member,
                 "7z archives cannot be inspected by this scanner; unpack it and scan the files, or "
@@ -102,40 +99,3 @@ def _pickle_format(ctx: ScanContext, buf: Buffer, start: int, end: int, member: 
     if summary.legacy_torch:
         return Format.PYTORCH_LEGACY
     return Format.JOBLIB if summary.joblib else Format.PICKLE
-
-
-def _has_object(descr: object) -> bool:
-    if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
-    if isinstance(descr, (list, tuple)):
-        return any(_has_object(part) for part in descr)
-    return False
-
-
-def _scan_npy(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None) -> Format:
-    major = buf[start + 6] if end - start > 7 else 0
-    size_len = 2 if major == 1 else 4
-    header_at = start + 8 + size_len
-    problem = None
-    header: object = None
-    if major not in (1, 2, 3) or header_at > end:
-        problem = f"unsupported format version {major}"
-    else:
-        (length,) = struct.unpack("<H" if size_len == 2 else "<I", bytes(buf[start + 8:header_at]))
-        if length > 1 << 20 or header_at + length > end:
-            problem = f"header length {length} runs past the end of the data"
-        else:
-            try:
-                header = ast.literal_eval(bytes(buf[header_at:header_at + length]).decode("latin-1"))
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
-                problem = "header is not a Python literal"
-    if problem is None and not (isinstance(header, dict) and {"descr", "shape", "fortran_order"} <= set(header)):
-        problem = "header lacks descr/shape/fortran_order"
-    if problem is not None:
-        ctx.add("NUMPY-BAD-HEADER", Severity.MEDIUM, member, f"NumPy file: {problem}", problem)
-        return Format.NUMPY
-    assert isinstance(header, dict)
-    if _has_object(header["descr"]):
-        scan_pickles(ctx, buf, header_at + length, end, member, definite=True)
-    return Format.NUMPY
-

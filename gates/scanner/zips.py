@@ -18,7 +18,9 @@ Decisions:
   encrypted), ``ZIP-ENCRYPTED-MEMBER`` is reported: high when the member name looks like a
   model/pickle file, medium otherwise (``benign_password_protected.zip``): no standard loader
   can read an encrypted member without its password, but its content stays uninspected.
-* Deflate, bzip2 and LZMA members are decompressed up to 512 MiB each and 4 GiB per file;
+* A compressed ``.npy`` member without Python objects is checked from its header alone
+  (``np.load`` unpickles nothing in it), so a compressed ``.npz`` costs no decompression.
+* Other deflate, bzip2 and LZMA members are decompressed up to 512 MiB each and 4 GiB per file;
   beyond that, or for other methods (zstd, ...), ``ARCHIVE-LIMIT``/``ARCHIVE-UNSCANNABLE`` (high).
 """
 
@@ -34,12 +36,14 @@ from typing import Any, Callable
 from gates.model import Severity
 from gates.scanner.archives import DECOMPRESS_ERRORS, DecompressionLimit, decompress_bounded
 from gates.scanner.context import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_DECOMPRESSED, ScanContext
+from gates.scanner.npy import npy_is_plain
 from gates.scanner.opcodes import Buffer
 from gates.scanner.pickles import search_embedded
 from gates.scanner.report import Format
 from gates.scanner.zip_index import ZipEntry, read_index
 
 BlobScanner = Callable[[ScanContext, Buffer, int, int, str, int], Format]
+_PEEK = 64 << 10  # compressed .npy members: enough for any header
 _STORAGE = re.compile(r"(^|/)data/\d+$")
 _MODELISH = re.compile(r"\.(pkl|pickle|pt|pth|bin|ckpt|joblib|npy|npz|dat|data|h5|keras|onnx|safetensors)$|data\.pkl$", re.I)
 
@@ -59,6 +63,17 @@ def _engine(entry: ZipEntry, buf: Buffer) -> tuple[Any, int] | None:
             return None
         return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), entry.data_start + 4 + size
     return None
+
+
+def _peek(buf: Buffer, entry: ZipEntry, size: int) -> bytes:
+    """Up to ``size`` decompressed bytes from the member's start (b"" when it cannot)."""
+    engine = _engine(entry, buf)
+    if engine is None:
+        return b""
+    try:
+        return engine[0].decompress(bytes(buf[engine[1]:min(entry.data_end, engine[1] + size)]), size)
+    except DECOMPRESS_ERRORS:
+        return b""
 
 
 def _inflate(ctx: ScanContext, buf: Buffer, entry: ZipEntry) -> bytes | None:
@@ -129,6 +144,9 @@ def _member(ctx: ScanContext, buf: Buffer, entry: ZipEntry, label: str, depth: i
     if entry.method == 0:
         data_buf: Buffer = buf
         lo, hi = entry.data_start, entry.data_end
+    elif npy_is_plain(head := _peek(buf, entry, _PEEK), 0, len(head)):
+        ctx.members.append(f"{label}: {Format.NUMPY.value} (header only)")  # np.load unpickles nothing here
+        return Format.NUMPY
     else:
         try:
             inflated = _inflate(ctx, buf, entry)

@@ -298,6 +298,7 @@ def _cases() -> list[Case]:
         Case("tar-pickle", tar_bytes("model/weights.bin", _EVIL_P4)),
         Case("npy-object", npy_object(_EVIL_P4)),
         Case("npz-object", zip_bytes({"arr_0.npy": npy_object(_EVIL_P4)})),
+        Case("npz-compressed-object", zip_bytes({"arr_0.npy": npy_object(_EVIL_P4)}, method=zipfile.ZIP_DEFLATED)),
         Case("joblib-dual-interpretation", joblib_dual(b"0" + _SYS + b"(S'id'\ntR0")),
         Case("legacy-torch", legacy_torch(dumps(os.system, "id", protocol=2))),
         Case("legacy-magic-bypass", dumps(builtins.eval, "0x1950A86A20F9469CFC6C", protocol=2)

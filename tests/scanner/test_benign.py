@@ -31,6 +31,8 @@ def test_numpy_arrays(tmp_path: Path) -> None:
     _clean(tmp_path / "zc.npz", Format.NUMPY_ZIP)
     report = scan_paths([tmp_path / "obj.npy"], root=tmp_path)
     assert report.files[0].pickles == 1
+    members = scan_paths([tmp_path / "zc.npz"], root=tmp_path).files[0].members
+    assert "a.npy: npy (header only)" in members and "o.npy: npy" in members  # only the object array inflated
 
 
 @pytest.mark.parametrize("protocol", range(6))
