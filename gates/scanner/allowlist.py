@@ -6,8 +6,8 @@ unpickler does the same for protocols 0-2). Three tables:
 * ``SAFE_GLOBALS``: exact names that only rebuild tensors, arrays and containers (an exact
   match wins over the deny-lists: ``torch.jit._pickle.build_intlist`` is safe although
   ``torch.jit`` is not).
-* ``SAFE_PATTERNS``: families of safe classes (PyTorch's own ``nn.Module`` classes, tensor
-  functions of ``torch.nn.functional``), matched by :func:`is_safe_pattern`.
+* families of safe classes (PyTorch's own ``nn.Module``, optimizer and LR-scheduler classes,
+  tensor functions of ``torch.nn.functional``), matched by :func:`is_safe_pattern`.
 * ``DANGEROUS_MODULES`` (any name inside such a module, or a submodule, is critical),
   ``DANGEROUS_NAMES`` (exact ``module.name`` entries) and ``DANGEROUS_ATTRIBUTES`` (a name
   component that is critical whatever the module: ``eval``, ``system``, ``__globals__`` ...).
@@ -100,16 +100,21 @@ _TYPING_NAMES = frozenset({
 _F_MODULES = frozenset({"dataclasses", "grad", "importlib", "math", "np", "torch", "warnings"})
 _NN_MODULE = re.compile(r"^torch\.nn\.modules\.([a-z][a-z0-9_]*)\.([A-Z][A-Za-z0-9_]*)$")
 _NN_FUNCTIONAL = re.compile(r"^torch\.nn\.functional\.([a-z][A-Za-z0-9_]*)$")
+_OPTIM = re.compile(r"^torch\.optim\.(lr_scheduler|[a-z][a-z0-9_]*)\.([A-Z][A-Za-z0-9_]*)$")
 
 
 def is_safe_pattern(full: str) -> bool:
-    """True for PyTorch's own module classes and ``torch.nn.functional`` tensor functions."""
+    """True for PyTorch's own module, optimizer and scheduler classes and ``torch.nn.functional``
+    tensor functions."""
     match = _NN_MODULE.match(full)
     if match:
         return match.group(2) not in _TYPING_NAMES
     match = _NN_FUNCTIONAL.match(full)
     if match:
         return match.group(1) not in _F_MODULES
+    match = _OPTIM.match(full)
+    if match:
+        return match.group(2) not in _TYPING_NAMES
     return False
 
 

@@ -91,6 +91,7 @@ def test_torch_checkpoints(tmp_path: Path, torch, zipfile_format: bool) -> None:
     artefacts = {
         "state_dict.pt": model.state_dict(),
         "module.pt": model,
+        "objects.pt": {"optimizer": optimizer, "scheduler": torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 10)},
         "checkpoint.pt": {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
                           "dtype": torch.float16, "device": torch.device("cpu"), "size": torch.Size([2]),
                           "bf16": torch.ones(2, dtype=torch.bfloat16), "bool": torch.tensor([True])},
