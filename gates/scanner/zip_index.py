@@ -143,8 +143,9 @@ def read_index(buf: Buffer, start: int, end: int, max_members: int) -> ZipIndex:
             continue
         if local.local_name != name:
             problems.append(f"member {name!r} is named {local.local_name!r} in its local header")
-        if local.flags != flags or local.method != method:
-            problems.append(f"member {name!r}: flags/method differ between its local and central headers")
+        if (local.flags ^ flags) & ENCRYPTION_FLAGS or local.method != method:
+            problems.append(f"member {name!r}: encryption flags or method differ between its local and "
+                            "central headers")
         entry = ZipEntry(name, local.local_name, method, flags | local.flags, csize, usize,
                          local.header_offset, local.data_start)
         if entry.data_end > end:
