@@ -12,7 +12,7 @@ copied (``.py`` files only) into a temporary directory. Both sides scan the same
 - ours, pull request: the same tree committed as the base, ten files edited on top, PR event:
   the gate also scans the base versions of the changed files that have findings.
 
-Runs are interleaved (peer, ours, ours-PR, peer, ...) so that load from other processes on the
+Runs are interleaved (peer, ours, ours-PR, then the reverse order, ...) so that load from other processes on the
 machine hits both sides alike; the median wall time of each is reported, and the median CPU
 time (this process and its children: bandit, git) as a second, load-insensitive view.
 """
@@ -83,7 +83,7 @@ def _cpu() -> float:
 def rows(quick: bool) -> list[Row]:
     """Gate vs bandit alone (push and pull request), wall and child CPU time."""
     packages = QUICK_PACKAGES if quick else FULL_PACKAGES
-    repeats = 3
+    repeats = 5 if quick else 3
     with tempfile.TemporaryDirectory(prefix="bench-code-security-") as tmp:
         workspace = Path(tmp) / "ws"
         files = build_corpus(workspace / "corpus", packages)
@@ -95,9 +95,13 @@ def rows(quick: bool) -> list[Row]:
         peer_cmd = [*proc.python_tool("bandit"), "-r", "corpus", "-f", "json", "-o", str(out), "-q"]
         runs: dict[str, list[tuple[float, float]]] = {"peer": [], "push": [], "pr": []}
         results: dict[str, object] = {}
-        for _ in range(repeats):
-            for key, fn in (("peer", lambda: proc.run(peer_cmd, timeout=3600, cwd=workspace, ok_codes=(0, 1))),
-                            ("push", lambda: gate.run(push_ctx)), ("pr", lambda: gate.run(pr_ctx))):
+        sides: list[tuple[str, Callable[[], object]]] = [
+            ("peer", lambda: proc.run(peer_cmd, timeout=3600, cwd=workspace, ok_codes=(0, 1))),
+            ("push", lambda: gate.run(push_ctx)),
+            ("pr", lambda: gate.run(pr_ctx)),
+        ]
+        for repeat in range(repeats):
+            for key, fn in sides if repeat % 2 == 0 else reversed(sides):  # alternate who goes first
                 wall, cpu, results[key] = _timed(fn)
                 runs[key].append((wall, cpu))
         push, pr = results["push"], results["pr"]

@@ -8,6 +8,7 @@ bandit could not parse (listed under ``errors`` while it still exits 0) become b
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -168,6 +169,19 @@ def read_lines(source: Path, first: int, last: int) -> str:
 def _parse_error(error: Mapping[str, Any], root: Path) -> Issue:
     path = _rel(str(error.get("filename", "")), root)
     reason = str(error.get("reason") or "bandit could not analyse this file")
+    line, detail = _syntax_error_at(root / path)
     return Issue(tool="bandit", rule_id=PARSE_ERROR_RULE, title="file not analysed",
-                 message=f"bandit could not analyse this file ({reason}); it was not checked: fix it or exclude it",
-                 path=path, line=None, severity=Severity.HIGH, confidence="HIGH", context=reason)
+                 message=f"bandit could not analyse this file ({reason}{detail}); it was not checked: "
+                         "fix it or exclude it",
+                 path=path, line=line, severity=Severity.HIGH, confidence="HIGH", context=reason)
+
+
+def _syntax_error_at(source: Path) -> tuple[int | None, str]:
+    """Where Python's own parser stops in ``source`` (parsed, never run), for the annotation."""
+    try:
+        ast.parse(source.read_bytes(), filename=str(source))
+    except SyntaxError as exc:
+        return exc.lineno, f": {exc.msg} at line {exc.lineno}"
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return None, ""
+    return None, ""

@@ -74,6 +74,7 @@ def test_file_that_does_not_parse_is_a_blocking_issue_although_bandit_exits_zero
     assert scan.parse_errors == ("app/broken.py",)
     (issue,) = scan.issues
     assert issue.rule_id == PARSE_ERROR_RULE and issue.severity is Severity.HIGH and issue.path == "app/broken.py"
+    assert issue.line == 1 and "at line 1" in issue.message  # where Python's parser stops, for the annotation
     # never suppressed by a baseline, even one that holds its fingerprint
     (finding,) = to_findings(scan.issues, None)
     (again,) = to_findings(scan.issues, [finding.fingerprint])
