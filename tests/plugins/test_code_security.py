@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from gates.errors import GateError
 from gates.model import Checked, Severity, SuppressionKind
 from gates.plugins.code_security import CodeSecurityGate
-from tests.codescan.support import commit_all, context, insert_lines, make_corpus, pr_event
+from tests.codescan.support import bandit_cli, cli_triples, commit_all, context, insert_lines, make_corpus, pr_event
 
 SCHEMA = Path(__file__).resolve().parents[2] / "gates" / "config" / "schema" / "gates" / "code-security.json"
 BASELINE = ".github/code-security-baseline.json"
@@ -33,6 +34,8 @@ def test_findings_carry_what_reports_need(tmp_path: Path) -> None:
     make_corpus(workspace, broken=True)
     result = _run(context(workspace))
     assert result.checked == 11 and result.metrics["parse_errors"] == 1
+    ours = Counter((f.rule_id, f.path, f.line) for f in result.findings if f.rule_id != "parse-error")
+    assert ours == cli_triples(bandit_cli(workspace))  # the gate loses and invents nothing
     assert result.tool_versions["bandit"]
     assert {f.tool for f in result.findings} == {"bandit"}
     blocking = [f for f in result.findings if f.severity.at_least(CodeSecurityGate.default_fail_on)]
