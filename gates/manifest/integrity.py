@@ -64,23 +64,28 @@ def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scop
         raise ConfigError(f"root {ctx.option('root')} is not a directory", key=f"{ctx.name}.root")
     required = TrustLevel(ctx.option("trust", TrustLevel.WORKING_TREE.value))
     signature = ctx.option("signature")
-    if signature and len(manifests) > 1:
-        raise ConfigError("a signature covers one manifest or one directory: list a single manifest",
-                          key=f"{ctx.name}.signature")
+    if signature and len(manifests) > 1 and not (ctx.option("signed-path") or signed_path):
+        raise ConfigError("a signature covers one manifest or one directory: list a single manifest "
+                          "or set signed-path", key=f"{ctx.name}.signature")
     scope = relative_scope([workspace_path(ctx, p) for p in scope_paths], root) if scope_paths else None
+    sig_path = workspace_path(ctx, signature) if signature else None
+    key_path = workspace_path(ctx, ctx.option("public-key")) if ctx.option("public-key") else None
+    covered = ctx.option("signed-path") or signed_path
+    plan: list[TrustOptions] = []
+    if sig_path is not None and covered and manifests and covered != os.path.relpath(manifests[0], root):
+        # the signature covers the directory and a lock names the same files: check both; the
+        # signature satisfies the required level, the lock runs at whatever level it can get
+        plan.append(TrustOptions(required, None, sig_path, key_path, covered, base_rev(ctx)))
+        plan.extend(TrustOptions(TrustLevel.WORKING_TREE, m, None, None, None, base_rev(ctx)) for m in manifests)
+    else:
+        todo: list[Path | None] = list(manifests) or [None]
+        plan.extend(TrustOptions(required, m, sig_path, key_path, covered, base_rev(ctx)) for m in todo)
+    # the trust material itself (every manifest, the signature, the key) is never "unexpected"
+    own = tuple(os.path.relpath(p, root) for p in (*manifests, sig_path, key_path) if p is not None)
     results = []
-    todo: list[Path | None] = list(manifests) or [None]
-    for manifest in todo:
-        opts = TrustOptions(
-            required=required, manifest=manifest,
-            signature=workspace_path(ctx, signature) if signature else None,
-            public_key=workspace_path(ctx, ctx.option("public-key")) if ctx.option("public-key") else None,
-            signed_path=ctx.option("signed-path") or signed_path, base_rev=base_rev(ctx))
+    for opts in plan:
         expected = resolve(opts, root, ctx.workspace, ctx.work_dir)
-        # the trust material itself (every manifest, the signature, the key) is not data
-        own = [*manifests, opts.signature, opts.public_key]
-        exclude = (*expected.exclude, *(os.path.relpath(p, root) for p in own if p is not None))
-        results.append(_verify(ctx, prefix, root, expected, manifest, scope, exclude))
+        results.append(_verify(ctx, prefix, root, expected, opts.manifest, scope, (*expected.exclude, *own)))
     return results
 
 
@@ -97,7 +102,7 @@ def _verify(ctx: GateContext, prefix: str, root: Path, expected: Expected, manif
     findings = build_findings(prefix, report, expected.manifest, expected.issues, expected.level,
                               root_rel=root_rel, manifest_rel=manifest_rel, tool=ctx.name)
     checked = report.checked if report is not None else 1
-    label = manifest_rel or (ctx.option("signed-path") or "signature")
+    label = manifest_rel or f"signature {ctx.option('signature')}"
     return CheckResult(label, expected.level, expected.source, tuple(findings), checked, expected.notes)
 
 
@@ -118,6 +123,14 @@ def weakest(results: Sequence[CheckResult]) -> TrustLevel:
     return min((r.level for r in results), key=lambda level: level.rank)
 
 
+def trust_text(results: Sequence[CheckResult]) -> str:
+    """'trust level X' for one level, 'trust levels X + Y' when checks ran at several."""
+    levels = sorted({r.level for r in results}, key=lambda level: -level.rank)
+    if len(levels) == 1:
+        return f"trust level {levels[0].value}"
+    return "trust levels " + " + ".join(level.value for level in levels)
+
+
 def exists_any(ctx: GateContext, candidates: Sequence[str]) -> list[Path]:
     """The default files among ``candidates`` that exist in the workspace."""
     return [ctx.workspace / c for c in candidates if os.path.isfile(ctx.workspace / c)]
@@ -126,4 +139,5 @@ def exists_any(ctx: GateContext, candidates: Sequence[str]) -> list[Path]:
 def metrics_for(results: Sequence[CheckResult]) -> Mapping[str, Any]:
     """Metrics for report.json."""
     return {"files_checked": sum(r.checked for r in results),
-            "trust": {r.label: r.level.value for r in results}}
+            "trust": {r.label: r.level.value for r in results},
+            "trust_weakest": weakest(results).value if results else None}

@@ -7,7 +7,7 @@ see :mod:`gates.manifest.trust`). The summary names the trust level the gate ran
 
 from __future__ import annotations
 
-from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, weakest,
+from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, trust_text,
                                       workspace_path)
 from gates.manifest.signature import library_version
 from gates.model import Checked, Outcome, Severity, Skipped
@@ -35,8 +35,7 @@ class DataIntegrityGate(Gate):
         results = run_checks(ctx, "DATA", manifests, scope_paths=as_list(ctx.option("paths")))
         findings = tuple(f for r in results for f in r.findings)
         checked = sum(r.checked for r in results)
-        level = weakest(results)
-        summary = (f"{checked} files against {len(results)} manifest(s), trust level {level.value}: "
+        summary = (f"{checked} files against {len(results)} manifest(s), {trust_text(results)}: "
                    + (f"{len(findings)} finding(s)" if findings else "all files match"))
         versions = {"model_signing": library_version()} if ctx.option("signature") else {}
         return Checked(findings, checked, summary, details_markdown(results), metrics_for(results), versions)

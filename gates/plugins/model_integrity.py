@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gates.errors import ConfigError, GateError
 from gates.fingerprint import fingerprints
-from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, weakest,
+from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, trust_text,
                                       workspace_path)
 from gates.manifest.findings import build_findings
 from gates.manifest.model import Algorithm, TrustLevel, VerifyReport
@@ -72,8 +72,8 @@ class ModelIntegrityGate(Gate):
         if scanner_version:
             versions["scanner"] = scanner_version
         hashed = sum(r.checked for r in results)
-        level = weakest(results).value if results else "none"
-        summary = (f"{scanned} model file(s) scanned, {hashed} hashed (trust level {level}): "
+        trust = trust_text(results) if results else "not pinned"
+        summary = (f"{scanned} model file(s) scanned, {hashed} file hash check(s) ({trust}): "
                    + (f"{len(findings)} finding(s)" if findings else "all match and none can run code"))
         details = details_markdown(results) if results else (
             "No manifest or signature pins these files: `secure-ai-gates manifest create` or `model_signing sign`.")

@@ -156,3 +156,20 @@ def test_lock_signature_and_key_inside_the_model_path_are_not_unexpected(ws: Pat
     sign(ws / "models", ws / "models" / "model.sig", private)
     options = {"signature": "models/model.sig", "public-key": "models/signing.pub"}
     assert rules(ModelIntegrityGate().run(context(ws, "model-integrity", options))) == []
+
+
+def test_signature_over_the_directory_and_a_lock_are_both_checked(ws: Path, tmp_path: Path) -> None:
+    _lock(ws)
+    private, public = make_keys(tmp_path)
+    sign(ws / "models", tmp_path / "model.sig", private)
+    options = {"manifest": "models.sha256", "signature": str(tmp_path / "model.sig"), "public-key": str(public),
+               "signed-path": "models", "trust": "signature"}
+    outcome = ModelIntegrityGate().run(context(ws, "model-integrity", options))
+    assert rules(outcome) == [] and "trust levels signature + working-tree" in outcome.summary
+    assert outcome.metrics["trust"] == {f"signature {tmp_path / 'model.sig'}": "signature",
+                                        "models.sha256": "working-tree"}
+    (ws / "models" / "scaler.joblib").write_bytes(b"changed")
+    found = rules(ModelIntegrityGate().run(context(ws, "model-integrity", options)))
+    assert [r for r in found if r[0] == "MODEL-MODIFIED"] == [
+        ("MODEL-MODIFIED", "models/scaler.joblib", Severity.CRITICAL),  # against the signature
+        ("MODEL-MODIFIED", "models/scaler.joblib", Severity.HIGH)]  # against the lock
