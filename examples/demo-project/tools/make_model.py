@@ -65,7 +65,7 @@ def save_model(labels: list[str], vocab: list[str], weight: list[list[float]], b
     w = np.asarray(weight, dtype=np.float32)
     b = np.asarray(bias, dtype=np.float32)
     save_file({"classifier.weight": w, "classifier.bias": b}, str(MODEL_DIR / "model.safetensors"),
-              metadata={"format": "np", "model": "intent-classifier"})
+              metadata={"format": "np"})  # one key: safetensors orders several at random
     (MODEL_DIR / "config.json").write_text(json.dumps({"labels": labels, "vocab": vocab}, indent=1) + "\n",
                                            encoding="utf-8")
     try:
