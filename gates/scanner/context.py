@@ -64,7 +64,9 @@ class ScanContext:
         is only reported when some call to it takes bytes the walk could not pin down.
         """
         seen: dict[str, list[int]] = {}
-        walks = [result, *result.nested]
+        for other in (n for n in result.nested if n.note):
+            self.add_walk(other, member, how + other.note, buf)
+        walks = [result, *(n for n in result.nested if not n.note)]
         unresolved = sum(w.unresolved_payloads for w in walks)
         for walked in walks:
             for payload in walked.payloads:

@@ -95,6 +95,8 @@ def make_hook(depth: int = 0):  # type: ignore[no-untyped-def]
             raise PickleSyntaxError(pos, f"joblib array of {size} bytes runs past the end of the data")
         speculative = walk(buf, start, min(end, pos + size, start + _SPECULATIVE_BYTES), lenient=True)
         if speculative.globals and (speculative.stopped or speculative.calls):
+            speculative.note = (f" (in the {size} array bytes after byte {start}: joblib skips them, "
+                                "plain pickle.load runs them as opcodes)")
             result.nested.append(speculative)
         return pos + size
 

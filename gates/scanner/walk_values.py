@@ -118,3 +118,4 @@ class WalkResult:
     nested: list["WalkResult"] = field(default_factory=list)
     payloads: list[Payload] = field(default_factory=list)
     unresolved_payloads: int = 0
+    note: str = ""  # for nested walks under another reading of the bytes (shown in messages)
