@@ -9,7 +9,6 @@ from the environment that never appears in a message.
 from __future__ import annotations
 
 import concurrent.futures
-import email.utils
 import os
 import threading
 import time
@@ -25,6 +24,7 @@ from gates.endpoint.errors import (EndpointBadBody, EndpointError, EndpointHTTPE
                                    EndpointUnreachable)
 from gates.endpoint.targets import build_request, parse_reply
 from gates.errors import GateError
+from gates.httputil import parse_retry_after
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -185,16 +185,7 @@ class EndpointClient:
 
 def _retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return parse_retry_after(value, time.time())
 
 
 def _short(exc: BaseException) -> str:

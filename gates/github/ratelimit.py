@@ -8,8 +8,9 @@ wait at least one minute. 5xx answers are retried with exponential backoff.
 
 from __future__ import annotations
 
-import email.utils
 from typing import Mapping
+
+from gates.httputil import parse_retry_after
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 SECONDARY_LIMIT_DEFAULT_WAIT_S = 60.0
@@ -28,17 +29,7 @@ def is_rate_limited(status: int, headers: Mapping[str, str], message: str) -> bo
 
 def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
     """The ``Retry-After`` delay (seconds or an HTTP date), or None when absent or unreadable."""
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
+    return parse_retry_after(headers.get("Retry-After"), now)
 
 
 def rate_limit_wait(headers: Mapping[str, str], now: float) -> float:
