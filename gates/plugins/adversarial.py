@@ -58,6 +58,7 @@ class AdversarialGate(Gate):
     tool = "garak"
     default_fail_on = Severity.LOW
     default_timeout_s = 1800.0
+    shardable = True  # the configured probes are split across shards
 
     def run(self, ctx: GateContext) -> Outcome:
         """Run garak's probes against the endpoint and judge each probe/detector on its ASR."""
@@ -71,6 +72,10 @@ class AdversarialGate(Gate):
         if unknown:
             return Errored(f"garak {version} has no probe named {', '.join(unknown)} "
                            "(adversarial.probes; list them with `python -m garak --list_probes`)")
+        probes = tuple(ctx.select_shard(list(probes)))
+        if not probes:
+            return Checked((), 0, f"no garak probe falls in shard {ctx.shard}")
+        settings = _run_settings(ctx, probes)
         _preflight(ctx)
         ctx.log(f"garak {version}: {', '.join(probes)} (generations {settings.generations}, "
                 f"parallel {settings.parallel}, at most {settings.prompt_cap} prompts per probe)")

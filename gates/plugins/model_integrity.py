@@ -34,6 +34,7 @@ class ModelIntegrityGate(Gate):
     tool = "model-scanner"
     default_fail_on = Severity.LOW
     default_timeout_s = 1800.0
+    shardable = True  # splits its work with ctx.select_shard
 
     def run(self, ctx: GateContext) -> Outcome:
         """Verify hashes or signature of the model files, then scan every one of them."""

@@ -34,6 +34,7 @@ class ModelSecurityGate(Gate):
     tool = "model-security"
     default_fail_on = Severity.LOW
     default_timeout_s = 900.0
+    shardable = True  # splits its work with ctx.select_shard
 
     def run(self, ctx: GateContext) -> Outcome:
         settings = ctx.endpoint

@@ -48,3 +48,27 @@ def test_missing_shard_exits_3(tmp_path: Path) -> None:
     shutil.rmtree(shards / "shard-report-2")
     result = run_cli(["merge", str(shards), "--report-dir", str(tmp_path / "merged")])
     assert result.returncode == 3 and "missing shard report(s): 2/2" in result.stderr
+
+
+def test_sharded_probes_find_what_one_run_finds(tmp_path: Path) -> None:
+    """model-security and adversarial split their probes; the merge sees every failing probe."""
+    from tests.support.model_server import running_model_server
+
+    with running_model_server(vulnerable=True) as base:
+        endpoint = f"{base}/v1/chat/completions"
+        common = ["--workspace", str(DEMO), "--gates", "model-security,adversarial", "--endpoint", endpoint]
+        whole = run_cli(["run", *common, "--report-dir", str(tmp_path / "whole")])
+        assert whole.returncode == 1, whole.stdout + whole.stderr
+        for index in (1, 2, 3):
+            shard = run_cli(["run", *common, "--shard", f"{index}/3",
+                             "--report-dir", str(tmp_path / "shards" / f"s{index}")])
+            assert shard.returncode in (0, 1), shard.stdout + shard.stderr
+    merged = run_cli(["merge", str(tmp_path / "shards"), "--report-dir", str(tmp_path / "merged")])
+    assert merged.returncode == 1, merged.stdout + merged.stderr
+
+    def probes(report: Path) -> dict[str, set[str]]:
+        data = json.loads(report.read_text())
+        return {g["name"]: {f.get("probe") or f["rule_id"] for f in g["findings"]} for g in data["gates"]
+                if g["name"] in ("model-security", "adversarial")}
+
+    assert probes(tmp_path / "merged" / "report.json") == probes(tmp_path / "whole" / "report.json")
