@@ -32,8 +32,14 @@ Decisions on the corpus edge cases (``/work/shared/data/picklescan-corpus``):
 
 Severities: critical = evidence of code execution on load; high = cannot be shown safe
 (unknown global, unparseable stream, unscannable archive, malformed headers); medium =
-uninspectable but not loadable (a truly encrypted member); low = odd but inert (bytes after
-the last pickle); info = never blocks (a file named like a model in no known format). ``ScanPolicy.unknown_global_severity`` changes the unknown-global level.
+uninspectable but not loadable (a truly encrypted member, TorchScript code); low = odd but
+inert (bytes after the last pickle); info = never blocks (a file named like a model in no
+known format). ``ScanPolicy.unknown_global_severity`` changes the unknown-global level.
+
+Not read on purpose (no standard loader unpickles them): PyTorch tensor storages, legacy
+PyTorch storage data after its five pickles, ``.npy`` array data without objects, joblib
+array bytes (only walked leniently for plain ``pickle.load``), gaps of 24 bytes or less
+between zip members (data descriptors).
 """
 
 from gates.scanner.engine import MODEL_SUFFIXES, scan_file, scan_paths
