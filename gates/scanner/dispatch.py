@@ -7,7 +7,8 @@ ONNX, JSON, then a protocol-0/1 pickle. Anything else is ``unknown``; unknown ra
 
 Decision: 7z archives cannot be opened without a dependency the project does not take, so
 they give ``ARCHIVE-UNSCANNABLE`` (high) and are searched for stored (uncompressed) pickles,
-which is how ``malicious1.7z`` is also reported critical.
+which is how ``malicious1.7z`` is also reported critical. LZ4 and Zstandard streams (joblib's
+``compress="lz4"``) need a dependency too: ``ARCHIVE-UNSCANNABLE`` (high), fail closed.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         keras_check.scan_hdf5(ctx, buf, start, end, member)
         return Format.HDF5
+    if head.startswith((b"\x04\x22\x4d\x18", b"\x28\xb5\x2f\xfd")):  # LZ4 frame, Zstandard frame
+        ctx.add("ARCHIVE-UNSCANNABLE", Severity.HIGH, member,
+                "LZ4/Zstandard-compressed data (joblib compress='lz4' writes it) cannot be decompressed "
+                "without an extra dependency; it was not inspected. Use zlib/gzip/xz compression or none",
+                "lz4-zstd")
+        return Format.COMPRESSED
     codec = _compression(head)
     if codec is not None:
         if depth >= MAX_DEPTH:

@@ -295,6 +295,7 @@ def _cases() -> list[Case]:
         Case("zip-in-zip", zip_bytes({"inner.zip": zip_bytes({"a/b.bin": _EVIL_P4})})),
         Case("zip-hidden-member", hidden_member_zip({"ok.txt": b"hello"}, "evil.pkl", _EVIL_P4)),
         Case("gzip-pickle", gzip.compress(_EVIL_P4)),
+        Case("lz4-frame", b"\x04\x22\x4d\x18" + b"\x64\x40\xa7" + _EVIL_P4, critical=False),
         Case("tar-pickle", tar_bytes("model/weights.bin", _EVIL_P4)),
         Case("npy-object", npy_object(_EVIL_P4)),
         Case("npz-object", zip_bytes({"arr_0.npy": npy_object(_EVIL_P4)})),
