@@ -67,7 +67,7 @@ def _yaml_with_fast_versions(data: bytes) -> Any:
         blocks.append([(v[1:-1] if v[:1] in (b"'", b'"') else v).decode("utf-8") for v in values])
         return indent + b"versions:\n" + indent + f"- {_PLACEHOLDER}{len(blocks) - 1}__\n".encode()
 
-    doc = yaml.load(_VERSIONS_BLOCK.sub(cut, data), Loader=_StringLoader)  # noqa: S506 - a safe loader
+    doc = _safe_load(_VERSIONS_BLOCK.sub(cut, data))
     restored = 0
     for affected in (doc.get("affected") or []) if isinstance(doc, dict) and isinstance(doc.get("affected"), list) else []:
         versions = affected.get("versions") if isinstance(affected, dict) else None
@@ -83,7 +83,16 @@ def _parse_yaml(data: bytes) -> Any:
     try:
         return _yaml_with_fast_versions(data)
     except (_NotSimple, yaml.YAMLError, UnicodeDecodeError, ValueError):
-        return yaml.load(data, Loader=_StringLoader)  # noqa: S506 - a safe loader
+        return _safe_load(data)
+
+
+def _safe_load(data: bytes) -> Any:
+    """Parse with :class:`_StringLoader` (a SafeLoader subclass) without the generic ``yaml.load``."""
+    loader = _StringLoader(data)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class AdvisoryDbError(GateError):
