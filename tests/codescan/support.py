@@ -12,6 +12,10 @@ from typing import Any, Mapping
 from gates import proc
 from gates.config.settings import GitHubEnv
 from gates.plugins.base import GateContext
+from tests.support.git_repo import commit_all, git, pr_event
+
+__all__ = ["ASSETS", "CORPUS", "SYNTAX_ERROR", "bandit_cli", "cli_triples", "commit_all", "context", "git",
+           "insert_lines", "make_corpus", "pr_event"]
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "codescan"
 CORPUS = ASSETS / "vulnerable"
@@ -48,27 +52,6 @@ def context(workspace: Path, options: Mapping[str, Any] | None = None, *, event:
                        report_dir=scratch / "report", work_dir=scratch / "work",
                        github=GitHubEnv(event=dict(event or {})), update_baseline=update_baseline,
                        log=lambda _msg: None)
-
-
-def pr_event(base_sha: str, head_sha: str = "0" * 40) -> dict[str, Any]:
-    """A minimal pull_request event payload."""
-    return {"pull_request": {"base": {"sha": base_sha}, "head": {"sha": head_sha}}}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with a fixed identity; return stdout."""
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    return proc.run(["git", "-C", str(repo), *args], timeout=60, env=env).stdout.strip()
-
-
-def commit_all(repo: Path, message: str) -> str:
-    """Commit everything in ``repo`` (initialising it if needed); return the commit sha."""
-    if not (repo / ".git").exists():
-        git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 def insert_lines(path: Path, at: int, lines: list[str]) -> None:

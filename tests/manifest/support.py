@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from gates import proc
 from gates.config.settings import GitHubEnv
 from gates.plugins.base import GateContext
-from tests.codescan.support import commit_all, git, pr_event
+from tests.support.git_repo import commit_all, git, pr_event
 
 __all__ = ["cli", "commit_all", "context", "git", "make_dataset", "make_keys", "make_models", "pr_event", "sign"]
 
