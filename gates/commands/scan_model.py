@@ -15,11 +15,13 @@ import argparse
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import GateError, UsageError
 from gates.model import Severity
-from gates.scanner import ScanPolicy, ScanReport, scan_paths
+
+if TYPE_CHECKING:
+    from gates.scanner import ScanPolicy, ScanReport
 
 _GLOBAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*{1,2})?$")
 
@@ -45,6 +47,8 @@ def _policy(names: list[str]) -> ScanPolicy:
     for name in names:
         if not _GLOBAL_NAME.match(name):
             raise UsageError(f"--allow-global {name!r}: expected module.qualname, module.* or package.**")
+    from gates.scanner import ScanPolicy
+
     return ScanPolicy(extra_allowed=frozenset(names))
 
 
@@ -81,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--fail-on: {exc}") from None
     policy = _policy(args.allow_global)
     root = args.root if args.root is not None else Path.cwd()
+    from gates.scanner import scan_paths
+
     report = scan_paths(args.paths, root=root, policy=policy)
     unsafe = any(f.severity.at_least(threshold) and f.rule_id != "MODEL-UNREADABLE" for f in report.findings)
     status = "unsafe" if unsafe else ("unreadable" if report.unreadable else "clean")
