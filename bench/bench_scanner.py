@@ -32,6 +32,7 @@ from typing import Callable
 from bench.common import Row, median_seconds
 from gates.model import Severity
 from gates.scanner import scan_paths
+from tests.support.page_cache import disk_read_bytes, evict
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "assets" / "scanner" / "picklescan-corpus"
 
@@ -74,32 +75,14 @@ def _timed(fn: Callable[[], object], repeats: int) -> float:
     return median_seconds(fn, repeats=repeats, warmup=1)
 
 
-def _read_bytes() -> int | None:
-    try:
-        with open("/proc/self/io", encoding="ascii") as handle:
-            return next(int(line.split()[1]) for line in handle if line.startswith("read_bytes"))
-    except (OSError, StopIteration):
-        return None
-
-
-def _evict(path: Path) -> None:
-    """Drop the file's pages from the page cache (clean pages; no root needed)."""
-    os.sync()
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
 def _cold(fn: Callable[[], object], path: Path) -> tuple[float, float | None]:
     """(seconds, MB read from disk) of one run with the file evicted from the page cache."""
-    _evict(path)
-    before = _read_bytes()
+    evict(path)
+    before = disk_read_bytes()
     started = time.perf_counter()
     fn()
     seconds = time.perf_counter() - started
-    after = _read_bytes()
+    after = disk_read_bytes()
     return seconds, (after - before) / 1e6 if before is not None and after is not None else None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gates.scanner import Format, scan_paths
+from tests.support.page_cache import disk_read_bytes, evict
 
 np = pytest.importorskip("numpy")
 
@@ -148,37 +149,18 @@ def test_model_directory_with_side_files(tmp_path: Path) -> None:
     assert all(f.severity.value == "info" for f in report.findings)
 
 
-def _disk_reads() -> int | None:
-    try:
-        with open("/proc/self/io", encoding="ascii") as handle:
-            return next(int(line.split()[1]) for line in handle if line.startswith("read_bytes"))
-    except (OSError, StopIteration):
-        return None
-
-
-def _evict(path: Path) -> None:
-    import os
-
-    os.sync()
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
 def test_checkpoint_scan_reads_almost_nothing_from_disk(tmp_path: Path, torch) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cold.pt"
     torch.save({f"w{i}": torch.rand(2 << 20) for i in range(4)}, path)  # 32 MB of weights
-    _evict(path)
-    before = _disk_reads()
+    evict(path)
+    before = disk_read_bytes()
     path.read_bytes()
-    after = _disk_reads()
+    after = disk_read_bytes()
     if before is None or after is None or after - before < path.stat().st_size // 2:
         pytest.skip("this file system does not account reads per process (/proc/self/io)")
-    _evict(path)
-    before = _disk_reads()
+    evict(path)
+    before = disk_read_bytes()
     report = scan_paths([path], root=tmp_path)
-    read = _disk_reads() - before  # type: ignore[operator]
+    read = disk_read_bytes() - before  # type: ignore[operator]
     assert report.findings == ()
     assert read < 1 << 20, f"scan read {read} bytes of a {path.stat().st_size}-byte checkpoint"
