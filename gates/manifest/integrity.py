@@ -94,8 +94,10 @@ def _verify(ctx: GateContext, prefix: str, root: Path, expected: Expected, manif
     report = None
     if expected.manifest is not None:
         ctx.log(f"{ctx.name}: verifying {len(expected.manifest.entries)} files against {expected.source}")
+        shard = ctx.shard
         report = verify_tree(expected.manifest, root, scope=scope, exclude=tuple(Path(e).as_posix() for e in exclude),
-                             workers=ctx.option("workers"), cancel=ctx.cancelled)
+                             workers=ctx.option("workers"), cancel=ctx.cancelled,
+                             owns=shard.owns if shard is not None else None)
     root_rel = ctx.relative(root)
     root_rel = "" if root_rel == "." else root_rel
     manifest_rel = ctx.relative(manifest) if manifest else None

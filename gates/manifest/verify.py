@@ -6,7 +6,7 @@ import os
 import posixpath
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from gates.manifest.hashing import hash_files
 from gates.manifest.model import Manifest, Mismatch, Problem, VerifyReport
@@ -36,8 +36,13 @@ def _covered(path: str, scope: Sequence[str]) -> bool:
 
 def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None = None,
                 exclude: Sequence[str] = (), workers: int | None = None,
-                cancel: threading.Event | None = None) -> VerifyReport:
-    """Every matched, modified, missing and unexpected file, and every problem met on the way."""
+                cancel: threading.Event | None = None,
+                owns: Callable[[str], bool] | None = None) -> VerifyReport:
+    """Every matched, modified, missing and unexpected file, and every problem met on the way.
+
+    ``owns`` (a shard's share, by root-relative path): only those paths are judged, so the
+    shards of a matrix together judge every path exactly once.
+    """
     effective = tuple(scope) if scope else infer_scope(manifest)
     expected = manifest.by_path()
     outside = tuple(p for p in expected if not _covered(p, effective))
@@ -49,7 +54,7 @@ def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None =
     modified: list[Mismatch] = []
     to_hash = []
     for path, entry in expected.items():
-        if excluded(path, exclude):
+        if excluded(path, exclude) or (owns is not None and not owns(path)):
             continue
         found = actual.get(path)
         if found is None:
@@ -75,7 +80,7 @@ def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None =
             modified.append(Mismatch(entry.path, entry.digest, result.digest, "digest", entry.size, result.size))
         else:
             matched.append(entry.path)
-    unexpected = sorted(p for p in actual if p not in expected)
+    unexpected = sorted(p for p in actual if p not in expected and (owns is None or owns(p)))
     return VerifyReport(manifest.algorithm, tuple(sorted(matched)), tuple(sorted(modified, key=lambda m: m.path)),
                         tuple(sorted(missing)), tuple(unexpected), tuple(problems),
                         {"scope": list(effective)})

@@ -24,6 +24,7 @@ class DataIntegrityGate(Gate):
     tool = "manifest"
     default_fail_on = Severity.LOW
     default_timeout_s = 1800.0
+    shardable = True  # each shard hashes its share of the manifest's files
 
     def run(self, ctx: GateContext) -> Outcome:
         """Verify the data against each configured (or default) manifest."""

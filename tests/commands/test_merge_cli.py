@@ -72,3 +72,30 @@ def test_sharded_probes_find_what_one_run_finds(tmp_path: Path) -> None:
                 if g["name"] in ("model-security", "adversarial")}
 
     assert probes(tmp_path / "merged" / "report.json") == probes(tmp_path / "whole" / "report.json")
+
+
+def test_sharded_hashing_judges_every_file_exactly_once(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    (ws / "data").mkdir(parents=True)
+    for i in range(30):
+        (ws / "data" / f"part-{i:02d}.jsonl").write_text(f'{{"i": {i}}}\n')
+    created = run_cli(["manifest", "create", "data", "--output", "data.manifest.json", "--root", str(ws)], cwd=ws)
+    assert created.returncode == 0, created.stderr
+    (ws / "data" / "part-07.jsonl").write_text('{"i": "tampered"}\n')
+    (ws / "data" / "part-99.jsonl").write_text("{}\n")  # unexpected
+    shards = tmp_path / "shards"
+    checked = 0
+    for index in (1, 2, 3):
+        result = run_cli(["run", "--workspace", str(ws), "--gates", "data-integrity", "--shard", f"{index}/3",
+                          "--report-dir", str(shards / f"s{index}")])
+        assert result.returncode in (0, 1), result.stdout + result.stderr
+        (gate,) = [g for g in json.loads((shards / f"s{index}" / "report.json").read_text())["gates"]
+                   if g["name"] == "data-integrity"]
+        checked += gate["metrics"]["checked"]
+    assert checked == 31  # 30 in the manifest + 1 unexpected, each judged by one shard only
+    merged = run_cli(["merge", str(shards), "--report-dir", str(tmp_path / "merged")])
+    assert merged.returncode == 1, merged.stdout + merged.stderr
+    (gate,) = [g for g in json.loads((tmp_path / "merged" / "report.json").read_text())["gates"]
+               if g["name"] == "data-integrity"]
+    assert sorted((f["rule_id"], f["path"]) for f in gate["findings"]) == [
+        ("DATA-MODIFIED", "data/part-07.jsonl"), ("DATA-UNEXPECTED", "data/part-99.jsonl")]
