@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if not workspace.is_dir():
         raise UsageError(f"workspace {workspace} is not a directory")
     config = load_config(resolve_config_path(args.config or inputs.config, workspace))
+    if Path(config.source).is_absolute() and Path(config.source).is_relative_to(workspace):
+        config = dataclasses.replace(config, source=Path(config.source).relative_to(workspace).as_posix())
 
     gates_text = args.gates or inputs.gates
     fail_on_text = args.fail_on or inputs.fail_on
