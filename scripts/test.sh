@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh) and run the whole test suite, then run the project's own
-# code-security and dependencies gates on its own code ("dogfooding"). Extra arguments go to pytest.
+# Set up (scripts/setup.sh), run the project's own code-security and dependencies gates on its
+# own code ("dogfooding"), then the whole test suite. Extra arguments go to pytest.
+# pytest runs last so that its summary is the closing line of the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/python -m pytest "$@"
 bash scripts/dogfood.sh
+.venv/bin/python -m pytest "$@"
