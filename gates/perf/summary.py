@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from gates.garak.summary import md_text, redact
+from gates.textutil import md_text, redact
 from gates.perf.evaluate import CaseResult
 from gates.perf.rules import Comparison, Verdict, fmt
 

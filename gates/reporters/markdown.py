@@ -16,6 +16,7 @@ from gates.ghactions import append_summary
 from gates.model import Finding, GateResult, RunResult, Status
 from gates.reporters.base import Reporter, ReportEnv
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
+from gates.textutil import md_text
 
 STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB
 DETAILS_LIMIT = 20_000  # characters of a gate's own details section
@@ -128,4 +129,4 @@ def _cell(text: str | None) -> str:
     flat = " ".join(str(text).split())
     if len(flat) > 300:
         flat = flat[:297] + "..."
-    return _escape(flat).replace("|", "\\|").replace("`", "'")
+    return md_text(flat)

@@ -10,7 +10,8 @@ from gates.errors import ToolError
 from gates.garak.assess import RULE_NOT_EVALUATED, RULE_OVER_POLICY, assess, findings
 from gates.garak.policy import Judge, Policy, Rule, interval_for, wilson_interval
 from gates.garak.report import EvalRecord, read_report
-from gates.garak.summary import examples, redact, table
+from gates.garak.summary import examples, table
+from gates.textutil import redact
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "garak"
 
