@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from gates.errors import ToolError
 
@@ -30,6 +30,7 @@ class Completed:
     stdout: str
     stderr: str
     duration_s: float
+    stdout_bytes: bytes = b""  # the exact output when run with ``binary=True`` (``stdout`` is then "")
 
 
 def python_tool(module: str) -> list[str]:
@@ -47,8 +48,11 @@ def find_executable(name: str) -> str | None:
 
 def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None, ok_codes: Iterable[int] = (0,),
-        input_text: str | None = None, tool: str | None = None) -> Completed:
+        input_text: str | None = None, tool: str | None = None, binary: bool = False) -> Completed:
     """Run ``args`` to completion and return its output.
+
+    With ``binary`` the output is kept byte for byte in ``stdout_bytes`` (no decoding, no
+    newline translation), for file contents such as ``git cat-file blob``.
 
     Raises :class:`ToolError` when the program is missing, exceeds ``timeout`` seconds (the
     whole process group is killed), or exits with a code outside ``ok_codes``.
@@ -60,25 +64,28 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
             argv, cwd=cwd, env=full_env, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=not binary, errors=None if binary else "replace",
             start_new_session=True,
         )
     except FileNotFoundError:
         raise ToolError(f"{name} is not installed (could not execute {argv[0]!r})", tool=name) from None
     except PermissionError as exc:
         raise ToolError(f"{name} cannot be executed: {exc}", tool=name) from None
+    sent = input_text.encode("utf-8") if binary and input_text is not None else input_text
     try:
-        stdout, stderr = proc.communicate(input=input_text, timeout=timeout)
+        out, err = proc.communicate(input=sent, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        stdout, stderr = proc.communicate()
+        _, err = proc.communicate()
         raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped", tool=name,
-                        stderr=_tail(stderr)) from None
+                        stderr=_tail(_text(err))) from None
     except BaseException:
         _kill_group(proc)
         proc.communicate()
         raise
-    result = Completed(tuple(argv), proc.returncode, stdout, stderr, time.monotonic() - started)
+    stdout, stderr = ("" if binary else _text(out)), _text(err)
+    result = Completed(tuple(argv), proc.returncode, stdout, stderr, time.monotonic() - started,
+                       out if binary else b"")
     if proc.returncode not in set(ok_codes):
         detail = _tail(stderr).strip() or _tail(stdout).strip()
         raise ToolError(f"{name} exited with status {proc.returncode}" + (f": {detail}" if detail else ""),
@@ -86,7 +93,13 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     return result
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
+def _text(output: str | bytes | None) -> str:
+    if isinstance(output, bytes):
+        return output.decode("utf-8", "replace")
+    return output or ""
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill the process and everything it started."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -11,7 +11,7 @@
 
 from gates.codescan.bandit_runner import BanditScan, bandit_command, run_bandit
 from gates.codescan.baseline import load_baseline, write_baseline
-from gates.codescan.base_commit import BaseTree, BaseUnavailable, materialise
+from gates.codescan.base_commit import BaseTree, materialise
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue, issue_fingerprints, to_findings
 from gates.codescan.options import DEFAULT_PYLINT_MESSAGES, ScanOptions, scan_options
 from gates.codescan.pylint_runner import PylintScan, run_pylint
@@ -20,7 +20,6 @@ from gates.codescan.scan import TreeScan, scan_tree
 __all__ = [
     "BanditScan",
     "BaseTree",
-    "BaseUnavailable",
     "DEFAULT_PYLINT_MESSAGES",
     "Issue",
     "PARSE_ERROR_RULE",

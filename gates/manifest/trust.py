@@ -18,8 +18,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.errors import ConfigError, GateError
-from gates.manifest import gitsource
+from gates import git
+from gates.errors import ConfigError, GateError, ToolError
 from gates.manifest.formats import parse
 from gates.manifest.hashing import hash_file
 from gates.manifest.model import Manifest, TrustLevel
@@ -75,6 +75,17 @@ def _read(path: Path) -> bytes | None:
         raise GateError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+_BASE_READ_CAP = 256 << 20  # manifests and keys; a larger "manifest" is not one
+
+
+def _read_base(rev: str, path: Path, workspace: Path) -> bytes | None:
+    """``path`` as it is on commit ``rev`` (None: not there); GitUnavailable when git cannot tell."""
+    try:
+        return git.Repo.at(workspace).read(rev, path, _BASE_READ_CAP)
+    except ToolError as exc:
+        raise GateError(f"cannot read {_rel(path, workspace)} at the base commit {rev[:12]}: {exc}") from None
+
+
 def resolve(opts: TrustOptions, root: Path, workspace: Path, work_dir: Path) -> Expected:
     """Pick the expected manifest from the strongest available source."""
     if opts.signature is not None:
@@ -97,12 +108,12 @@ def _from_manifest(opts: TrustOptions, root: Path, workspace: Path) -> Expected:
     notes: list[str] = []
     if opts.base_rev:
         try:
-            base = gitsource.read_at(opts.base_rev, opts.manifest)
-        except gitsource.BaseUnavailable as exc:
+            base = _read_base(opts.base_rev, opts.manifest, workspace)
+        except git.GitUnavailable as exc:
             notes.append(str(exc))
         else:
             short = opts.base_rev[:12]
-            if base.content is None:
+            if base is None:
                 if current is None:
                     raise ConfigError(f"manifest {shown} does not exist here nor on the base commit {short}",
                                       key="manifest")
@@ -111,10 +122,10 @@ def _from_manifest(opts: TrustOptions, root: Path, workspace: Path) -> Expected:
                 return Expected(TrustLevel.BASE_BRANCH, f"{shown} (new; not on base {short})", parse(current), (issue,),
                                 (own,))
             issues = []
-            if current != base.content:
+            if current != base:
                 issues.append(TrustIssue("MANIFEST-CHANGED", Severity.HIGH,
-                                         _change_summary(shown, short, base.content, current), shown))
-            return Expected(TrustLevel.BASE_BRANCH, f"{shown} at base commit {short}", parse(base.content),
+                                         _change_summary(shown, short, base, current), shown))
+            return Expected(TrustLevel.BASE_BRANCH, f"{shown} at base commit {short}", parse(base),
                             tuple(issues), (own,))
     else:
         notes.append("no base commit (not a pull request and no base-ref set)")
@@ -177,19 +188,19 @@ def _trusted_key(public_key: Path, base_rev: str | None, workspace: Path,
     if not base_rev:
         return public_key, [], (f"public key {shown} read from the working tree (no base commit)",)
     try:
-        base = gitsource.read_at(base_rev, public_key)
-    except gitsource.BaseUnavailable as exc:
+        base = _read_base(base_rev, public_key, workspace)
+    except git.GitUnavailable as exc:
         return public_key, [], (f"public key {shown} read from the working tree: {exc}",)
-    if base.content is None:
+    if base is None:
         issue = TrustIssue("SIGNING-KEY-NEW", Severity.HIGH,
                            f"public key {shown} is new in this change: approve the key itself", shown)
         return public_key, [issue], ()
     current = _read(public_key)
-    if current == base.content:
+    if current == base:
         return public_key, [], ()
     work_dir.mkdir(parents=True, exist_ok=True)
     trusted = work_dir / "base-public-key.pem"
-    trusted.write_bytes(base.content)
+    trusted.write_bytes(base)
     issue = TrustIssue("SIGNING-KEY-CHANGED", Severity.CRITICAL,
                        f"public key {shown} differs from base commit {base_rev[:12]}: verified with the base key", shown)
     return trusted, [issue], ()

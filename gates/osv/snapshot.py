@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gates import proc
+from gates import git
 from gates.errors import ToolError
 
 if TYPE_CHECKING:
@@ -52,12 +52,9 @@ class SnapshotInfo:
 
 
 def _git_commit(root: Path) -> tuple[str, str] | None:
-    git = proc.find_executable("git")
-    if git is None:
-        return None
     try:
-        done = proc.run([git, "-C", str(root), "log", "-1", "--format=%H %cI", "--", "."], timeout=10, ok_codes=range(256))
-    except ToolError:
+        done = git.run(root, "log", "-1", "--format=%H %cI", "--", ".", timeout=10, ok_codes=range(256))
+    except (ToolError, git.GitUnavailable):
         return None
     fields = done.stdout.split()
     if done.returncode != 0 or len(fields) != 2:
@@ -81,9 +78,9 @@ def identify(root: Path, index: "AdvisoryIndex") -> SnapshotInfo:
     modified = [str(a.raw["modified"]) for a in index if a.raw.get("modified")]
     info = dict(path=str(root), advisories=len(index), packages=index.package_count,
                 newest_modified=max(modified) if modified else None)
-    git = _git_commit(root)
-    if git:
-        return SnapshotInfo(**info, commit=git[0], commit_date=git[1], commit_source="git")  # type: ignore[arg-type]
+    found = _git_commit(root)
+    if found:
+        return SnapshotInfo(**info, commit=found[0], commit_date=found[1], commit_source="git")  # type: ignore[arg-type]
     note = _readme_commit(root)
     if note:
         return SnapshotInfo(**info, commit=note[0], commit_source=note[1])  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from gates import proc
+from gates import git
 from gates.errors import GateError, ToolError
 from gates.files import write_text_atomic
 from gates.perf.values import parse_document, with_value
@@ -50,25 +50,32 @@ def _from_file(path: Path, shown: str) -> Baseline:
     return Baseline(parse_document(text, f"baseline {shown}"), f"committed file `{shown}`")
 
 
-def _from_git(workspace: Path, relative: str, sha: str, timeout: float) -> Baseline:
-    spec = f"{sha}:{PurePosixPath(relative)}"
+_MAX_BYTES = 64 << 20
+
+
+def _from_git(workspace: Path, relative: str, sha: str) -> Baseline:
     try:
-        done = proc.run(["git", "-C", str(workspace), "show", spec], timeout=timeout, tool="git")
-    except ToolError as exc:
+        data = git.Repo.at(workspace).read(sha, PurePosixPath(relative).as_posix(), _MAX_BYTES)
+    except (ToolError, git.GitUnavailable) as exc:
         raise GateError(f"cannot read the baseline {relative} at the base commit {sha[:12]} ({exc}); "
-                        "is it committed on the base branch, and does the checkout have that commit "
-                        "(actions/checkout with fetch-depth: 0)?") from None
-    return Baseline(parse_document(done.stdout, f"baseline {relative}@{sha[:12]}"),
+                        "does the checkout have that commit (actions/checkout with fetch-depth: 0)?") from None
+    if data is None:
+        raise GateError(f"the baseline {relative} is not committed on the base commit {sha[:12]}; commit it on "
+                        "the base branch (secure-ai-gates run --update-baseline there)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GateError(f"the baseline {relative} at the base commit {sha[:12]} is not UTF-8 text: {exc}") from None
+    return Baseline(parse_document(text, f"baseline {relative}@{sha[:12]}"),
                     f"`{relative}` on the base branch (commit {sha[:12]})")
 
 
-def load_baseline(workspace: Path, relative: str, mode: BaselineFrom, base_sha: str | None,
-                  timeout: float = 60.0) -> Baseline:
+def load_baseline(workspace: Path, relative: str, mode: BaselineFrom, base_sha: str | None) -> Baseline:
     """Load the baseline as ``mode`` says; GateError when it is missing or unreadable."""
     if mode is BaselineFrom.BASE_BRANCH or (mode is BaselineFrom.AUTO and base_sha):
         if not base_sha:
             raise GateError("baseline-from: base-branch needs a pull request (no base commit is known here)")
-        return _from_git(workspace, relative, base_sha, timeout)
+        return _from_git(workspace, relative, base_sha)
     return _from_file(workspace / relative, relative)
 
 

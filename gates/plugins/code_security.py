@@ -12,13 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from gates.codescan.base_commit import BaseUnavailable, materialise
+from gates.codescan.base_commit import materialise
 from gates.codescan.baseline import load_baseline, write_baseline
 from gates.codescan.details import details_markdown, summary_line
 from gates.codescan.issues import issue_fingerprints, to_findings
 from gates.codescan.options import OPTION_PREFIX, ScanOptions, scan_options
 from gates.codescan.scan import TreeScan, scan_tree
 from gates.errors import GateError
+from gates.git import GitUnavailable
 from gates.model import Checked, Finding, Outcome, Severity
 from gates.plugins.base import Gate, GateContext
 
@@ -87,7 +88,7 @@ class CodeSecurityGate(Gate):
         files = sorted({issue.path for issue in scan.issues if not issue.is_parse_error})
         try:
             tree = materialise(ctx.workspace.resolve(), sha, files, ctx.work_dir / "base")
-        except BaseUnavailable as exc:
+        except GitUnavailable as exc:
             notes.append(f"Could not read the base commit ({exc}): every finding counts.")
             ctx.log(f"code-security: {exc}; every finding counts")
             return None, None

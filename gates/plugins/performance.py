@@ -104,7 +104,7 @@ class PerformanceGate(Gate):
     def _baseline(ctx: GateContext, relative: str, updating: bool) -> Baseline:
         mode = BaselineFrom(ctx.option("baseline-from", "auto"))
         try:
-            return load_baseline(ctx.workspace, relative, mode, ctx.github.base_sha, ctx.remaining(60.0))
+            return load_baseline(ctx.workspace, relative, mode, ctx.github.base_sha)
         except GateError:
             if updating and not ctx.path(relative).exists():
                 return Baseline({}, f"none yet: `{relative}` is created by --update-baseline")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.codescan.base_commit import BaseUnavailable, materialise
+from gates.codescan.base_commit import materialise
+from gates.git import GitUnavailable
 from tests.codescan.support import commit_all, git
 
 
@@ -37,8 +38,8 @@ def test_unknown_commit_and_non_repository_are_unavailable(tmp_path: Path) -> No
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "a.py").write_text("A = 1\n", encoding="utf-8")
-    with pytest.raises(BaseUnavailable, match="not a git work tree"):
+    with pytest.raises(GitUnavailable, match="not inside a git repository"):
         materialise(repo, "1" * 40, ["a.py"], tmp_path / "base")
     commit_all(repo, "only")
-    with pytest.raises(BaseUnavailable, match="not in the local history"):
+    with pytest.raises(GitUnavailable, match="not in this clone"):
         materialise(repo, "1" * 40, ["a.py"], tmp_path / "base")
