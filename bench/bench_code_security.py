@@ -27,8 +27,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from bench.common import Row
 from gates import proc
@@ -54,7 +55,11 @@ def build_corpus(dest: Path, packages: tuple[str, ...]) -> int:
 
 
 def _only_python(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n == "__pycache__" or (not n.endswith(".py") and not os.path.isdir(os.path.join(directory, n)))]
+    return [
+        n
+        for n in names
+        if n == "__pycache__" or (not n.endswith(".py") and not os.path.isdir(os.path.join(directory, n)))
+    ]
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -90,7 +95,9 @@ def rows(quick: bool) -> list[Row]:
         base = _git_base(workspace)
         gate = CodeSecurityGate()
         push_ctx = _context(workspace, Path(tmp) / "push", {})
-        pr_ctx = _context(workspace, Path(tmp) / "pr", {"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}})
+        pr_ctx = _context(
+            workspace, Path(tmp) / "pr", {"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}}
+        )
         out = Path(tmp) / "bandit.json"
         peer_cmd = [*proc.python_tool("bandit"), "-r", "corpus", "-f", "json", "-o", str(out), "-q"]
         runs: dict[str, list[tuple[float, float]]] = {"peer": [], "push": [], "pr": []}
@@ -110,16 +117,30 @@ def rows(quick: bool) -> list[Row]:
         ours_results = sum(1 for f in push.findings if f.rule_id != "parse-error")
         note = f"{files} files, {push.metrics['loc']} LOC, {ours_results} findings (bandit alone: {peer_results})"
         pr_note = f"{EDITED_FILES} files edited; {pr.metrics['new']} new, {pr.metrics['baselined']} baselined"
-    wall = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
-    cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
+    walls = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
+    cpus = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
     label = "quick" if quick else "full"
     return [
-        Row(f"code-security gate wall ({label})", wall["push"], "s", "bandit -r -f json", wall["peer"], note),
-        Row(f"code-security gate CPU ({label})", cpu["push"], "s", "bandit -r -f json", cpu["peer"],
-            "user+sys, this process and its children"),
-        Row(f"code-security gate on a PR CPU ({label})", cpu["pr"], "s", "bandit -r -f json", cpu["peer"],
-            "user+sys, this process and its children"),
-        Row(f"code-security gate on a PR wall ({label})", wall["pr"], "s", "bandit -r -f json", wall["peer"], pr_note),
+        Row(f"code-security gate wall ({label})", walls["push"], "s", "bandit -r -f json", walls["peer"], note),
+        Row(
+            f"code-security gate CPU ({label})",
+            cpus["push"],
+            "s",
+            "bandit -r -f json",
+            cpus["peer"],
+            "user+sys, this process and its children",
+        ),
+        Row(
+            f"code-security gate on a PR CPU ({label})",
+            cpus["pr"],
+            "s",
+            "bandit -r -f json",
+            cpus["peer"],
+            "user+sys, this process and its children",
+        ),
+        Row(
+            f"code-security gate on a PR wall ({label})", walls["pr"], "s", "bandit -r -f json", walls["peer"], pr_note
+        ),
     ]
 
 
@@ -132,12 +153,14 @@ def _git_base(workspace: Path) -> str:
     edited = sorted(workspace.glob("corpus/*/*.py"))[:EDITED_FILES]
     for path in edited:
         text = path.read_text(encoding="utf-8", errors="replace")
-        path.write_text("# edited on the PR: every line moves down\n" + text + "\n\nimport subprocess  # new on the PR\n",
-                        encoding="utf-8")
+        path.write_text(
+            "# edited on the PR: every line moves down\n" + text + "\n\nimport subprocess  # new on the PR\n",
+            encoding="utf-8",
+        )
     return base
 
 
-def _context(workspace: Path, scratch: Path, event: dict) -> GateContext:
+def _context(workspace: Path, scratch: Path, event: dict[str, Any]) -> GateContext:
     return GateContext(name="code-security", workspace=workspace, options={"paths": ["corpus"]},
                        report_dir=scratch / "report", work_dir=scratch / "work", github=GitHubEnv(event=event),
                        log=lambda _msg: None)

@@ -57,11 +57,34 @@ def _service(work: Path) -> tuple[Path, int, subprocess.Popen[bytes]]:
 def _reaction(state: Path, port: int, work: Path, interval: str, version: str = "v2-errors") -> float:
     script = str(Path(fault_service.__file__).resolve())
     switch = [sys.executable, script, "switch", "--state-dir", str(state), "--version"]
-    argv = [sys.executable, "-m", "gates.cli", "deploy", "--deploy-command", json.dumps(switch + [version]),
-            "--rollback-command", json.dumps(switch + ["$PREVIOUS_VERSION"]), "--current-version", "v1",
-            "--new-version", version, "--max-latency-ms", "300", "--health-url", f"http://127.0.0.1:{port}/health", "--interval", interval,
-            "--duration", "30s", "--verify-duration", interval, "--state-file", str(work / "state.json"),
-            "--report-dir", str(work / "report")]
+    argv = [
+        sys.executable,
+        "-m",
+        "gates.cli",
+        "deploy",
+        "--deploy-command",
+        json.dumps(switch + [version]),
+        "--rollback-command",
+        json.dumps(switch + ["$PREVIOUS_VERSION"]),
+        "--current-version",
+        "v1",
+        "--new-version",
+        version,
+        "--max-latency-ms",
+        "300",
+        "--health-url",
+        f"http://127.0.0.1:{port}/health",
+        "--interval",
+        interval,
+        "--duration",
+        "30s",
+        "--verify-duration",
+        interval,
+        "--state-file",
+        str(work / "state.json"),
+        "--report-dir",
+        str(work / "report"),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120)  # noqa: S603
     if done.returncode != 1:
         raise SystemExit(f"expected a rollback (exit 1), got {done.returncode}: {done.stdout}{done.stderr}")

@@ -20,8 +20,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bench.common import Row
 from gates import proc
@@ -69,7 +69,8 @@ def _sha256sum(paths: list[Path]) -> None:
 def _model_signing(target: Path) -> Callable[[], object]:
     import model_signing
 
-    config = model_signing.hashing.Config().use_file_serialization(hashing_algorithm="sha256")
+    config = model_signing.hashing.Config()  # type: ignore[no-untyped-call]
+    config = config.use_file_serialization(hashing_algorithm="sha256")
     return lambda: config.hash(target)
 
 

@@ -55,16 +55,18 @@ def _queries(db_index: object, count: int) -> list[dict[str, object]]:
     """Queries over every package of the snapshot: a listed (affected) version or an unlisted one."""
     rng = random.Random(7)
     names = sorted({a.name for adv in db_index for a in adv.affected})  # type: ignore[attr-defined]
-    out = []
+    out: list[dict[str, object]] = []
     for _ in range(count):
         name = rng.choice(names)
-        out.append({"package": {"name": name, "ecosystem": "PyPI"}, "version": rng.choice(["0.1", "1.0.0", "2.3.1", "99.0"])})
+        out.append(
+            {"package": {"name": name, "ecosystem": "PyPI"}, "version": rng.choice(["0.1", "1.0.0", "2.3.1", "99.0"])}
+        )
     return out
 
 
 def _http_latencies(mirror: RunningMirror, queries: list[dict[str, object]]) -> list[float]:
     host, port = mirror.server.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn = http.client.HTTPConnection(str(host), int(port), timeout=10)
     times = []
     for query in queries:
         body = json.dumps(query).encode()

@@ -25,8 +25,8 @@ import io
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bench.common import Row, median_seconds
 from gates.model import Severity

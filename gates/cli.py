@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from gates import __version__
 from gates.commands import deploy, manifest, merge, osv_mirror, run, scan_model

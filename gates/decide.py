@@ -10,7 +10,8 @@ This is the only place a status is decided, so every gate gets the same rules:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 from gates.config.waivers import Waiver, apply_waivers
 from gates.model import Checked, Errored, GateResult, Outcome, Severity, Skipped, Status
@@ -23,21 +24,21 @@ def decide(*, name: str, title: str, tool: str, outcome: Outcome, explicit: bool
     In a shard, checking nothing is normal (the work went to other shards): the result is
     ``skipped`` here and ``merge`` fails the gate if no shard checked anything.
     """
-    common = dict(name=name, title=title, tool=tool, duration_s=round(duration_s, 3), fail_on=fail_on)
+    common = GateResult(name=name, title=title, tool=tool, duration_s=round(duration_s, 3), fail_on=fail_on,
+                        status=Status.SKIPPED, summary="")
     if isinstance(outcome, Skipped):
         if explicit:
-            return GateResult(status=Status.FAILED, summary=f"requested but could not run: {outcome.reason}",
-                              notes=("this gate was requested by name, so not running it fails the run",),
-                              **common)
-        return GateResult(status=Status.SKIPPED, summary=outcome.reason, **common)
+            return replace(common, status=Status.FAILED, summary=f"requested but could not run: {outcome.reason}",
+                           notes=("this gate was requested by name, so not running it fails the run",))
+        return replace(common, summary=outcome.reason)
     applied = apply_waivers(name, outcome.findings, waivers, today)
     if isinstance(outcome, Errored):
-        return GateResult(status=Status.ERROR, summary=outcome.reason, details=outcome.details,
-                          findings=applied.findings, metrics=dict(outcome.metrics), notes=applied.notes, **common)
+        return replace(common, status=Status.ERROR, summary=outcome.reason, details=outcome.details,
+                       findings=applied.findings, metrics=dict(outcome.metrics), notes=applied.notes)
     assert isinstance(outcome, Checked)
-    result = GateResult(status=Status.PASSED, summary=outcome.summary, details=outcome.details,
-                        findings=applied.findings, metrics={"checked": outcome.checked, **outcome.metrics},
-                        tool_versions=dict(outcome.tool_versions), notes=applied.notes, **common)
+    result = replace(common, status=Status.PASSED, summary=outcome.summary, details=outcome.details,
+                     findings=applied.findings, metrics={"checked": outcome.checked, **outcome.metrics},
+                     tool_versions=dict(outcome.tool_versions), notes=applied.notes)
     if outcome.checked <= 0:
         if shard is not None and not result.findings:
             return _with(result, Status.SKIPPED, f"nothing to check in shard {shard}: {outcome.summary}")
@@ -48,6 +49,4 @@ def decide(*, name: str, title: str, tool: str, outcome: Outcome, explicit: bool
 
 
 def _with(result: GateResult, status: Status, summary: str) -> GateResult:
-    from dataclasses import replace
-
     return replace(result, status=status, summary=summary)

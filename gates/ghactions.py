@@ -8,10 +8,11 @@ in a property value ``:`` and ``,`` are encoded too. A value can then never end 
 from __future__ import annotations
 
 import os
-import uuid
-from pathlib import Path
-from typing import Mapping, TextIO
 import sys
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
 
 
 def escape_data(text: str) -> str:

@@ -7,8 +7,9 @@ runner decides statuses from them, and reporters only read them.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -25,12 +26,12 @@ class Severity(str, enum.Enum):
         """4 for critical down to 0 for info: higher is worse."""
         return _SEVERITY_RANK[self]
 
-    def at_least(self, threshold: "Severity") -> bool:
+    def at_least(self, threshold: Severity) -> bool:
         """True when this severity is as bad as ``threshold`` or worse."""
         return self.rank >= threshold.rank
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         """Parse a severity name case-insensitively; raise ``ValueError`` with the choices."""
         try:
             return cls(text.strip().lower())
@@ -115,7 +116,7 @@ class Finding:
         """The rule id followed by every alias: what a waiver may name."""
         return (self.rule_id, *self.aliases)
 
-    def with_suppression(self, suppression: Suppression | None) -> "Finding":
+    def with_suppression(self, suppression: Suppression | None) -> Finding:
         """A copy with ``suppression`` set (or cleared)."""
         return replace(self, suppression=suppression)
 

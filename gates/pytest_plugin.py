@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ class ModelUnderTest:
 
     def ask(self, prompt: str, *, system: str | None = _UNSET) -> str:
         """Send one prompt and return the reply text."""
-        return self.send(prompt, system=system).text
+        return str(self.send(prompt, system=system).text)
 
 
 class _Fixtures:

@@ -13,9 +13,9 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from gates.config.run_config import Config, PlannedGate
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
@@ -78,7 +78,7 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
                                            status=Status.SKIPPED, summary=reason, duration_s=0.0)
     limit = request.config.concurrency or max(1, len(to_run))
     slots = threading.Semaphore(limit)
-    done: "queue.Queue[tuple[str, Outcome, float]]" = queue.Queue()
+    done: queue.Queue[tuple[str, Outcome, float]] = queue.Queue()
     running: dict[str, _Running] = {}
     scratch = Path(tempfile.mkdtemp(prefix="secure-ai-gates-"))
     for planned in to_run:
@@ -110,7 +110,7 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
 
 
 def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: Path, slots: threading.Semaphore,
-           done: "queue.Queue[tuple[str, Outcome, float]]") -> _Running:
+           done: queue.Queue[tuple[str, Outcome, float]]) -> _Running:
     section = request.config.gate(planned.name)
     timeout = section.timeout_s or request.config.timeout_s or cls.default_timeout_s
     item = _Running(planned.name, cls, planned.explicit, threading.Event(), [], started=time.monotonic())
@@ -137,7 +137,7 @@ def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: 
 def _call(gate: Gate, ctx: GateContext) -> Outcome:
     """Run one gate; every exception becomes an Errored outcome with a clear message."""
     try:
-        outcome = gate.run(ctx)
+        outcome: object = gate.run(ctx)
     except GatesError as exc:
         return Errored(str(exc), details=_stderr_details(exc))
     except Exception as exc:  # noqa: BLE001 - a gate bug must end in error, never crash or pass

@@ -10,8 +10,7 @@ import pytest
 from gates import git
 from gates.errors import ToolError
 from gates.perf.baseline import BaselineFrom, load_baseline
-from tests.support.git_repo import commit_all
-from tests.support.git_repo import git as run_git
+from tests.support.git_repo import commit_all, git as run_git
 
 
 def _repo(tmp_path: Path) -> tuple[Path, str, str]:

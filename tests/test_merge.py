@@ -28,7 +28,9 @@ class ShardedGate(Gate):
 
     def run(self, ctx: GateContext) -> Outcome:
         mine = ctx.select_shard(ITEMS)
-        bad = tuple(finding("P1", path=None, line=int(item[6:]), probe=item) for item in mine if item in ("probe-3", "probe-7"))
+        bad = tuple(
+            finding("P1", path=None, line=int(item[6:]), probe=item) for item in mine if item in ("probe-3", "probe-7")
+        )
         return Checked(findings=bad, checked=len(mine), summary=f"{len(mine)} probes")
 
 

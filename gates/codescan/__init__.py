@@ -10,8 +10,8 @@
 """
 
 from gates.codescan.bandit_runner import BanditScan, bandit_command, run_bandit
-from gates.codescan.baseline import load_baseline, write_baseline
 from gates.codescan.base_commit import BaseTree, materialise
+from gates.codescan.baseline import load_baseline, write_baseline
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue, issue_fingerprints, to_findings
 from gates.codescan.options import DEFAULT_PYLINT_MESSAGES, ScanOptions, scan_options
 from gates.codescan.pylint_runner import PylintScan, run_pylint

@@ -13,10 +13,11 @@ import importlib.util
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePath
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates import proc
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue
@@ -122,7 +123,9 @@ def _issue(item: Mapping[str, Any], root: Path) -> Issue:
         test_id = str(item["test_id"])
         path = _rel(str(item["filename"]), root)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ToolError(f"bandit's JSON report has an unreadable result ({exc}): {item!r:.300}", tool="bandit") from None
+        raise ToolError(
+            f"bandit's JSON report has an unreadable result ({exc}): {item!r:.300}", tool="bandit"
+        ) from None
     cwe = item.get("issue_cwe") or {}
     cwe_id = cwe.get("id") if isinstance(cwe, dict) else None
     end_line = max(line_range)

@@ -14,8 +14,9 @@ own baseline loader, a missing, unreadable or malformed file is a GateError: fai
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from gates.codescan.issues import PARSE_ERROR_RULE
 from gates.errors import GateError
@@ -53,7 +54,9 @@ def _entries(data: Any, path: Path) -> list[Any]:
         raise GateError(f"{path}: a baseline file must be a JSON object with a 'findings' list")
     if "gates" in data and "findings" not in data:
         gates = data.get("gates")
-        matching = [g for g in gates if isinstance(g, Mapping) and g.get("name") == GATE] if isinstance(gates, list) else []
+        matching = (
+            [g for g in gates if isinstance(g, Mapping) and g.get("name") == GATE] if isinstance(gates, list) else []
+        )
         if len(matching) != 1:
             raise GateError(f"{path}: this report.json has no '{GATE}' gate to use as a baseline")
         data = matching[0]

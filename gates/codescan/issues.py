@@ -8,8 +8,8 @@ baseline holds with a BASELINE suppression.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from gates.fingerprint import fingerprints, new_since
 from gates.model import Finding, Severity, Suppression, SuppressionKind

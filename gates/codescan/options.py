@@ -8,9 +8,10 @@ values a command-line flag would otherwise override, and checks every path it na
 from __future__ import annotations
 
 import configparser
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
 
 from gates.errors import GateError
 
@@ -135,7 +136,7 @@ def _optional_file(options: Mapping[str, Any], key: str, workspace: Path, defaul
         candidate = workspace / default if default else None
         return candidate if candidate is not None and candidate.is_file() else None
     _check_inside(value, workspace, key)
-    path = workspace / value
+    path: Path = workspace / value
     if not path.is_file():
         raise GateError(f"{OPTION_PREFIX}.{key}: {value!r} is not a file in the workspace {workspace}")
     return path

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates import proc
 from gates.codescan.bandit_runner import read_lines
@@ -79,7 +80,9 @@ def _issue(item: Mapping[str, Any], root: Path) -> Issue:
         path = Path(str(item["path"])).as_posix()
         line = int(item["line"]) if item.get("line") else None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ToolError(f"pylint's JSON report has an unreadable message ({exc}): {item!r:.300}", tool="pylint") from None
+        raise ToolError(
+            f"pylint's JSON report has an unreadable message ({exc}): {item!r:.300}", tool="pylint"
+        ) from None
     end_line = item.get("endLine") if isinstance(item.get("endLine"), int) else None
     column = item.get("column")
     if symbol in _UNPARSABLE:

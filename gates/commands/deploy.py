@@ -16,7 +16,7 @@ import os
 from gates.deploy.options import add_arguments, raw_values
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``deploy`` parser."""
     parser = sub.add_parser(
         "deploy", help="deploy, watch health, roll back when unhealthy",

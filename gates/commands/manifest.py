@@ -16,12 +16,21 @@ import sys
 from pathlib import Path
 
 from gates.errors import UsageError
-from gates.manifest import (Algorithm, ManifestError, ManifestFormat, UnreadableError, build_manifest,
-                            dumps_problems, parse, verify_tree, write_manifest)
+from gates.manifest import (
+    Algorithm,
+    ManifestError,
+    ManifestFormat,
+    UnreadableError,
+    build_manifest,
+    dumps_problems,
+    parse,
+    verify_tree,
+    write_manifest,
+)
 from gates.manifest.walk import relative_scope
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``manifest`` parser with its ``create`` and ``verify`` actions."""
     parser = sub.add_parser("manifest", help="create or verify a SHA-256 / BLAKE3 hash manifest",
                             description="Create or verify a hash manifest of data or model files.")

@@ -7,14 +7,16 @@ import os
 from pathlib import Path
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``merge`` parser."""
     parser = sub.add_parser("merge", help="combine shard reports into one verdict and one check",
                             description="Read every report.json under REPORTS (one per shard, as downloaded "
                                         "artifacts), check that shards 1..n are all there, and write one "
                                         "report, summary, SARIF and check run.")
     parser.add_argument("reports", metavar="REPORTS", help="directory holding the shard reports")
-    parser.add_argument("--report-dir", metavar="DIR", help="where the merged reports go (default secure-ai-gates-report/)")
+    parser.add_argument(
+        "--report-dir", metavar="DIR", help="where the merged reports go (default secure-ai-gates-report/)"
+    )
     parser.set_defaults(func=run)
 
 

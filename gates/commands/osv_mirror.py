@@ -19,7 +19,7 @@ from types import FrameType
 from gates.errors import RemoteError, UsageError
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``osv-mirror`` parser."""
     parser = sub.add_parser(
         "osv-mirror", help="serve the OSV query API (POST /v1/query) from a local advisory database",

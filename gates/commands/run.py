@@ -10,11 +10,15 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gates.errors import ExitCode, UsageError
 
+if TYPE_CHECKING:
+    from gates.runner import RunRequest
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``run`` parser."""
     parser = sub.add_parser("run", help="run the gates and write the reports",
                             description="Run the selected gates and write report.json, results.sarif, summary.md.")
@@ -33,8 +37,14 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 def run(args: argparse.Namespace) -> int:
     """Run the gates; 0 passed, 1 a gate failed, 3 a gate could not decide."""
     from gates.config.inputs import ActionInputs
-    from gates.config.run_config import (DEFAULT_REPORT_DIR, Overrides, load_config, parse_gate_list,
-                                         plan_gates, resolve_config_path)
+    from gates.config.run_config import (
+        DEFAULT_REPORT_DIR,
+        Overrides,
+        load_config,
+        parse_gate_list,
+        plan_gates,
+        resolve_config_path,
+    )
     from gates.config.settings import EndpointSettings, GitHubEnv, Shard
     from gates.files import prepare_report_dir
     from gates.ghactions import mask
@@ -94,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     return exit_status(result.status)
 
 
-def exit_status(status: "object") -> int:
+def exit_status(status: object) -> int:
     """0 passed, 1 failed (also when some gates errored too), 3 error."""
     from gates.model import Status
 
@@ -109,15 +119,15 @@ class _GatePrinter:
     def __init__(self, actions: bool) -> None:
         self.actions = actions
 
-    def start(self, request: "object") -> None:
-        plan = getattr(request, "plan")
+    def start(self, request: RunRequest) -> None:
+        plan = request.plan
         names = [p.name for p in plan if p.run]
         print(f"secure-ai-gates: running {len(names)} gate(s): {', '.join(names) or 'none'}", flush=True)
 
     def progress(self, line: str) -> None:
         print(f"secure-ai-gates: {line}", flush=True)
 
-    def done(self, result: "object", logs: list[str]) -> None:
+    def done(self, result: object, logs: list[str]) -> None:
         from gates.model import GateResult
 
         assert isinstance(result, GateResult)

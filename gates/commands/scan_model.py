@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _GLOBAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*{1,2})?$")
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``scan-model`` parser."""
     parser = sub.add_parser(
         "scan-model", help="statically scan model files (pickle, PyTorch, joblib, NumPy, safetensors, ...)",

@@ -7,8 +7,8 @@ parsed strictly (true/false), anything else is a configuration error naming the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from gates.errors import ConfigError
 
@@ -64,7 +64,7 @@ class ActionInputs:
         return "secure-ai-gates"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> "ActionInputs":
+    def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:
         """Read all inputs; strict booleans."""
         values = {name: read_input(environ, name) for name in INPUT_NAMES}
         runtime = values["runtime"]

@@ -8,8 +8,9 @@ Duplicate keys, which PyYAML silently collapses, are errors too.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 
@@ -21,7 +22,7 @@ def _loader() -> Any:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: str(node.value))
     return Loader
 
 

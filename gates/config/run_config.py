@@ -7,9 +7,10 @@ file; :func:`plan_gates` decides which gates run and which were asked for by nam
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.config.durations import parse_duration
 from gates.config.settings import EndpointSettings, Shard

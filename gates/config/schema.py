@@ -26,7 +26,8 @@ _FALLBACK_ENDPOINT: dict[str, Any] = {
 
 
 def _load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
 
 
 @functools.lru_cache(maxsize=1)

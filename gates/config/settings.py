@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gates.errors import ConfigError
 
@@ -49,7 +50,7 @@ class EndpointSettings:
         return os.environ.get(self.api_key_env) or None
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> "EndpointSettings":
+    def from_options(cls, options: Mapping[str, Any]) -> EndpointSettings:
         """Build from the validated ``endpoint`` section (kebab-case keys)."""
         kwargs: dict[str, Any] = {}
         for key, value in options.items():
@@ -90,7 +91,7 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         """Parse ``i/n`` with 1 <= i <= n."""
         try:
             left, right = text.split("/")
@@ -165,7 +166,7 @@ class GitHubEnv:
         return bool(head_repo.get("full_name")) and head_repo.get("full_name") != base_repo.get("full_name")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], token: str | None = None) -> "GitHubEnv":
+    def from_environ(cls, environ: Mapping[str, str], token: str | None = None) -> GitHubEnv:
         """Read the runner's environment; a missing or unreadable event file is a config error."""
         event: Mapping[str, Any] = {}
         event_path = environ.get("GITHUB_EVENT_PATH")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 from gates.model import Finding, Suppression, SuppressionKind

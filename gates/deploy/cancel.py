@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 
 class Cancelled(BaseException):
@@ -32,7 +33,7 @@ class CancelGuard:
         self._interruptible = False
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> "CancelGuard":
+    def __enter__(self) -> CancelGuard:
         if threading.current_thread() is threading.main_thread():
             for signum in self.SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handle)

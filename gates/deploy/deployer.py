@@ -13,8 +13,8 @@ from __future__ import annotations
 import enum
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from gates.deploy.cancel import CancelGuard, Cancelled
 from gates.deploy.commands import CommandRun, read_version, run_command
@@ -143,7 +143,11 @@ class Deployer:
         self.log(f"rolling back to {self.previous}: {why}")
         self.state.update(Phase.ROLLING_BACK, reason=why)
         started = time.monotonic()
-        delay = None if trigger is None or trigger.deciding_interval_start is None else started - trigger.deciding_interval_start
+        delay = (
+            None
+            if trigger is None or trigger.deciding_interval_start is None
+            else started - trigger.deciding_interval_start
+        )
         decision = None if trigger is None or trigger.decided_at is None else started - trigger.decided_at
         rollback = self._command("rollback")
         timing = {"rollback_delay_s": delay, "decision_to_rollback_s": decision}
@@ -163,7 +167,7 @@ class Deployer:
             return self._failed_rollback(why, problem, timing)
         self.state.update(Phase.ROLLED_BACK, reason=why)
         return self._outcome(Result.ROLLED_BACK, f"rolled back to {self.previous}: {why}",
-                             ExitCode.OK if requested else ExitCode.FAILED, **timing)
+                             ExitCode.OK if requested else ExitCode.FAILED, **timing)  # type: ignore[arg-type]
 
     def _restored_version_problem(self) -> str:
         spec = self.settings.current_version_command

@@ -7,7 +7,7 @@ changes the deploy's result, which is decided by the service's health alone.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from gates.deploy.deployer import Result
 from gates.errors import UsageError
@@ -36,7 +36,7 @@ class DeploymentStatuses:
 
     @classmethod
     def from_environ(cls, token: str, deployment_id: str, environ: Mapping[str, str],
-                     warn: Callable[[str], None]) -> "DeploymentStatuses":
+                     warn: Callable[[str], None]) -> DeploymentStatuses:
         """Built from the runner's ``GITHUB_*`` variables."""
         api = environ.get("GITHUB_API_URL", "https://api.github.com")
         server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
 
 from gates.deploy.rules import IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
 from gates.deploy.sources.base import MetricName, MetricSource, Reading
@@ -68,7 +68,7 @@ class Monitor:
     interval_s: float
     log: Callable[[str], None] = print
     clock: Callable[[], float] = time.monotonic
-    _inflight: dict[int, "concurrent.futures.Future[Reading]"] = field(default_factory=dict, repr=False)
+    _inflight: dict[int, concurrent.futures.Future[Reading]] = field(default_factory=dict, repr=False)
 
     def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event) -> WindowResult:
         """Watch for ``duration_s`` seconds (the first ``warmup_s`` do not count)."""
@@ -144,7 +144,7 @@ class Monitor:
                               round(self.clock() - began, 4), sum(r.requests for r in readings))
 
 
-def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource, done: bool) -> Reading:
+def _reading(future: concurrent.futures.Future[Reading], source: MetricSource, done: bool) -> Reading:
     """The source's reading, or a reading with everything missing and the reason."""
     if not done:
         return Reading.failed(source.name, source.provides(), "did not answer within the interval")

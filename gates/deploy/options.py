@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 class Kind(str, enum.Enum):

@@ -7,9 +7,9 @@ what to write instead.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from gates.config.durations import parse_duration
 from gates.deploy.commands import CommandSpec
@@ -58,7 +58,7 @@ class DeploySettings:
     deployment_id: str | None
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, str | list[str] | None]) -> "DeploySettings":
+    def from_raw(cls, raw: Mapping[str, str | list[str] | None]) -> DeploySettings:
         """Parse and cross-check the raw option texts."""
         p = _Parser(raw)
         rollback_only = p.bool("rollback-only")

@@ -12,16 +12,22 @@ import concurrent.futures
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from gates import ghactions
 from gates.config.settings import EndpointSettings
-from gates.endpoint.errors import (EndpointBadBody, EndpointError, EndpointHTTPError, EndpointTimeout,
-                                   EndpointUnreachable)
+from gates.endpoint.errors import (
+    EndpointBadBody,
+    EndpointError,
+    EndpointHTTPError,
+    EndpointTimeout,
+    EndpointUnreachable,
+)
 from gates.endpoint.targets import build_request, parse_reply
 from gates.errors import GateError
 from gates.httputil import parse_retry_after
@@ -116,7 +122,7 @@ class EndpointClient:
                 session.close()
             self._sessions.clear()
 
-    def __enter__(self) -> "EndpointClient":
+    def __enter__(self) -> EndpointClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -177,7 +183,7 @@ class EndpointClient:
         delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1))
         if isinstance(error, EndpointHTTPError) and error.retry_after_s is not None:
             delay = max(delay, min(error.retry_after_s, MAX_RETRY_AFTER_S))
-        return delay
+        return float(delay)
 
     def _where(self, url: str) -> str:
         return self.redact(url.split("?", 1)[0])

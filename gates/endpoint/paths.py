@@ -7,7 +7,8 @@ Accepted spellings (all equivalent): ``choices.0.message.content``,
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 _TOKEN = re.compile(r"""\.?([^.\[\]]+)|\[(\d+)\]|\[['"]([^'"]+)['"]\]""")
 

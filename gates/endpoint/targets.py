@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from gates.config.settings import EndpointSettings
 from gates.endpoint.errors import EndpointBadBody

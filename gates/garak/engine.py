@@ -11,9 +11,9 @@ import importlib.metadata
 import importlib.util
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.garak.report import EvalRecord
 
@@ -96,7 +97,7 @@ class Policy:
 
     @classmethod
     def from_options(cls, default_max: float, rules: Sequence[Mapping[str, Any]], judge: str,
-                     confidence: float) -> "Policy":
+                     confidence: float) -> Policy:
         """Build from the gate options (``max-asr``, ``policy`` list, ``judge``, ``confidence``)."""
         parsed = [Rule("*", None, float(default_max))]
         for item in rules:

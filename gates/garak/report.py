@@ -7,9 +7,10 @@ without ``eval`` rows produced nothing the gate can judge.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from gates.errors import ToolError
 

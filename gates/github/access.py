@@ -9,8 +9,9 @@ the team gets, which fails closed). Pending invitations are not membership.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from gates.github.client import GitHubClient, expand
 from gates.github.errors import GitHubAuthError, GitHubNotFound
@@ -38,7 +39,7 @@ class Team:
     slug: str
 
     @classmethod
-    def parse(cls, text: str, default_org: str) -> "Team":
+    def parse(cls, text: str, default_org: str) -> Team:
         """Parse ``org/slug``, ``@org/slug`` or a bare ``slug`` (in ``default_org``)."""
         text = text.strip().lstrip("@")
         if "/" in text:

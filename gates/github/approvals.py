@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from gates.github.access import Access, Team, rank
 from gates.github.reviews import LabelApplication, Standing

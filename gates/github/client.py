@@ -19,13 +19,20 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import requests
 
 from gates.github import ratelimit
-from gates.github.errors import (GitHubAuthError, GitHubError, GitHubNotFound, GitHubRateLimited,
-                                 GitHubRequestError, GitHubServerError)
+from gates.github.errors import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubRequestError,
+    GitHubServerError,
+)
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
@@ -210,7 +217,7 @@ def _error_message(response: requests.Response) -> tuple[str, str | None]:
 def _client_error(method: str, path: str, status: int, message: str, doc_url: str | None,
                   permission: str | None, headers: Mapping[str, str]) -> GitHubError:
     where = f"GitHub API {method} {path}: {status} {message}"
-    common = {"status": status, "method": method, "path": path, "documentation_url": doc_url}
+    common: dict[str, Any] = {"status": status, "method": method, "path": path, "documentation_url": doc_url}
     accepted = headers.get("X-Accepted-GitHub-Permissions")
     if status == 401:
         return GitHubAuthError(f"{where}: the token was rejected (missing, expired or revoked); "

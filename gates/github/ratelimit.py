@@ -8,7 +8,7 @@ wait at least one minute. 5xx answers are retried with exponential backoff.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from gates.httputil import parse_retry_after
 
@@ -48,4 +48,4 @@ def backoff_delay(attempt: int, base_s: float, headers: Mapping[str, str], now: 
     delay = retry_after_seconds(headers, now)
     if delay is not None:
         return delay
-    return base_s * (2 ** attempt)
+    return float(base_s * (2 ** attempt))

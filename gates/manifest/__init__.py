@@ -27,12 +27,38 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from gates.manifest.create import build_manifest, write_manifest
-    from gates.manifest.errors import ManifestError, UnreadableError
-    from gates.manifest.formats import ManifestFormat, dumps_problems, parse, render
-    from gates.manifest.hashing import FileDigest, hash_file, hash_files
-    from gates.manifest.model import Algorithm, Entry, Manifest, Mismatch, Problem, TrustLevel, VerifyReport
-    from gates.manifest.verify import infer_scope, verify_tree
+    from gates.manifest.create import (
+        build_manifest as build_manifest,
+        write_manifest as write_manifest,
+    )
+    from gates.manifest.errors import (
+        ManifestError as ManifestError,
+        UnreadableError as UnreadableError,
+    )
+    from gates.manifest.formats import (
+        ManifestFormat as ManifestFormat,
+        dumps_problems as dumps_problems,
+        parse as parse,
+        render as render,
+    )
+    from gates.manifest.hashing import (
+        FileDigest as FileDigest,
+        hash_file as hash_file,
+        hash_files as hash_files,
+    )
+    from gates.manifest.model import (
+        Algorithm as Algorithm,
+        Entry as Entry,
+        Manifest as Manifest,
+        Mismatch as Mismatch,
+        Problem as Problem,
+        TrustLevel as TrustLevel,
+        VerifyReport as VerifyReport,
+    )
+    from gates.manifest.verify import (
+        infer_scope as infer_scope,
+        verify_tree as verify_tree,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from gates.manifest.errors import ManifestError, UnreadableError
 from gates.manifest.formats import ManifestFormat, render

@@ -68,8 +68,16 @@ def build_findings(prefix: str, report: VerifyReport | None, manifest: Manifest 
                             _join(root_rel, m.path), m.actual or str(m.actual_size), "File modified",
                             properties={"expected": m.expected, "actual": m.actual, "trust": level.value}))
         for path in report.missing:
-            raw.append(_Raw(f"{prefix}-MISSING", tampered, f"{path} is listed in the {level.value} manifest but missing",
-                            _join(root_rel, path), "missing", "File missing"))
+            raw.append(
+                _Raw(
+                    f"{prefix}-MISSING",
+                    tampered,
+                    f"{path} is listed in the {level.value} manifest but missing",
+                    _join(root_rel, path),
+                    "missing",
+                    "File missing",
+                )
+            )
         for path in report.unexpected:
             raw.append(_Raw(f"{prefix}-UNEXPECTED", tampered, f"{path} is not listed in the {level.value} manifest: "
                             "add it with `manifest create` (and get that approved) or remove it",

@@ -155,7 +155,9 @@ def _parse_json(data: bytes) -> Manifest:
             problems.append(Problem("malformed", f"{where} needs string 'path' and 'digest'"))
             continue
         if len(digest) != algorithm.hex_length or not re.fullmatch(r"[0-9a-fA-F]+", digest):
-            problems.append(Problem("malformed", f"{where} ({path}): digest is not {algorithm.hex_length} hex digits", path))
+            problems.append(
+                Problem("malformed", f"{where} ({path}): digest is not {algorithm.hex_length} hex digits", path)
+            )
             continue
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
             problems.append(Problem("malformed", f"{where} ({path}): size must be a non-negative integer", path))

@@ -10,9 +10,10 @@ import hashlib
 import mmap
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from gates.errors import GateError
 from gates.manifest.model import Algorithm
@@ -98,8 +99,9 @@ def hash_files(paths: Sequence[Path], algorithm: Algorithm = Algorithm.SHA256, *
 
     Files go to the worker threads in batches, so that a future per file does not cost
     more than hashing a small file does; from :data:`PROCESS_THRESHOLD` files on, worker
-    processes take over (see :mod:`gates.manifest.workers`); ``processes`` forces either way. When ``cancel`` is set (the gate's deadline passed) the
-    workers stop at the next file and :class:`GateError` is raised.
+    processes take over (see :mod:`gates.manifest.workers`); ``processes`` forces either way.
+    When ``cancel`` is set (the gate's deadline passed) the workers stop at the next file
+    and :class:`GateError` is raised.
     """
 
     def batch(items: Sequence[Path]) -> list[FileDigest | OSError]:

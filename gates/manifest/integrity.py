@@ -8,9 +8,10 @@ that says which trust level each manifest ran with.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 from gates.manifest.findings import build_findings

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 
 class Algorithm(str, enum.Enum):
@@ -36,7 +36,7 @@ class TrustLevel(str, enum.Enum):
         """2 for a signature, 1 for the base branch, 0 for the working tree."""
         return {TrustLevel.SIGNATURE: 2, TrustLevel.BASE_BRANCH: 1, TrustLevel.WORKING_TREE: 0}[self]
 
-    def at_least(self, other: "TrustLevel") -> bool:
+    def at_least(self, other: TrustLevel) -> bool:
         """True when this level is as strong as ``other`` or stronger."""
         return self.rank >= other.rank
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import GateError
-from gates.manifest.model import Algorithm, Entry, Manifest, Problem
 from gates.manifest.formats import check_path
+from gates.manifest.model import Algorithm, Entry, Manifest, Problem
 
 
 class SignatureInvalid(Exception):

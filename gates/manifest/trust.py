@@ -201,6 +201,10 @@ def _trusted_key(public_key: Path, base_rev: str | None, workspace: Path,
     work_dir.mkdir(parents=True, exist_ok=True)
     trusted = work_dir / "base-public-key.pem"
     trusted.write_bytes(base)
-    issue = TrustIssue("SIGNING-KEY-CHANGED", Severity.CRITICAL,
-                       f"public key {shown} differs from base commit {base_rev[:12]}: verified with the base key", shown)
+    issue = TrustIssue(
+        "SIGNING-KEY-CHANGED",
+        Severity.CRITICAL,
+        f"public key {shown} differs from base commit {base_rev[:12]}: verified with the base key",
+        shown,
+    )
     return trusted, [issue], ()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import posixpath
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from gates.manifest.hashing import hash_files
 from gates.manifest.model import Manifest, Mismatch, Problem, VerifyReport
@@ -73,9 +73,11 @@ def verify_tree(manifest: Manifest, root: Path, *, scope: Sequence[str] | None =
         to_hash.append((entry, found))
     matched: list[str] = []
     results = hash_files([f.path for _, f in to_hash], manifest.algorithm, workers=workers, cancel=cancel)
-    for (entry, found), result in zip(to_hash, results):
+    for (entry, _found), result in zip(to_hash, results):
         if isinstance(result, OSError):
-            problems.append(Problem("unreadable", f"{entry.path}: cannot be read ({result.strerror or result})", entry.path))
+            problems.append(
+                Problem("unreadable", f"{entry.path}: cannot be read ({result.strerror or result})", entry.path)
+            )
         elif result.digest != entry.digest:
             modified.append(Mismatch(entry.path, entry.digest, result.digest, "digest", entry.size, result.size))
         else:

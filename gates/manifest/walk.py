@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from gates.manifest.errors import ManifestError
 from gates.manifest.model import Problem
@@ -88,7 +88,9 @@ def _visit(path: str, rel: str, root_real: str, exclude: Sequence[str], found: d
     if stat.S_ISLNK(info.st_mode):
         target = os.path.realpath(path)
         if not is_within(target, root_real):
-            problems.append(Problem("symlink-escapes-root", f"{shown} is a symlink to {target}, outside the root", shown))
+            problems.append(
+                Problem("symlink-escapes-root", f"{shown} is a symlink to {target}, outside the root", shown)
+            )
             return
         if not os.path.exists(target):
             problems.append(Problem("broken-symlink", f"{shown} is a symlink to missing {target}", shown))
@@ -104,7 +106,9 @@ def _visit(path: str, rel: str, root_real: str, exclude: Sequence[str], found: d
             with os.scandir(path) as it:
                 names = sorted(e.name for e in it)
         except OSError as exc:
-            problems.append(Problem("unreadable", f"{shown or '.'}: directory cannot be listed ({exc.strerror})", shown))
+            problems.append(
+                Problem("unreadable", f"{shown or '.'}: directory cannot be listed ({exc.strerror})", shown)
+            )
             return
         for name in names:
             _visit(os.path.join(path, name), f"{rel}/{name}" if rel else name, root_real, exclude, found, problems)

@@ -13,10 +13,10 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from gates.errors import GateError
+from gates.errors import GateError, ToolError
 from gates.manifest.hashing import PROCESS_THRESHOLD, FileDigest, hash_file
 from gates.manifest.model import Algorithm
 
@@ -43,7 +43,7 @@ def hash_in_processes(paths: Sequence[Path], algorithm: Algorithm, workers: int,
         try:
             done = proc.run([sys.executable, "-m", "gates.manifest.workers", algorithm.value], timeout=timeout,
                             input_text=lines, env=env, tool="hash worker")
-        except proc.ToolError as exc:
+        except ToolError as exc:
             raise GateError(f"a hashing worker failed: {exc}") from None
         return _decode(done.stdout, chunk)
 

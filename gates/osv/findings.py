@@ -8,8 +8,9 @@ from safety are one finding). Severity comes from the advisory (see
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any
 
 import requests
 from packaging.utils import canonicalize_name
@@ -36,14 +37,14 @@ class SeverityLookup:
         self.timeout = timeout
         self.failures: list[str] = []
         self._session = requests.Session()
-        self._cache: dict[str, dict | None] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
-    def _advisory(self, vuln_id: str) -> dict | None:
+    def _advisory(self, vuln_id: str) -> dict[str, Any] | None:
         if vuln_id not in self._cache:
             self._cache[vuln_id] = self._fetch(vuln_id)
         return self._cache[vuln_id]
 
-    def _fetch(self, vuln_id: str) -> dict | None:
+    def _fetch(self, vuln_id: str) -> dict[str, Any] | None:
         if self.index is not None:
             found = self.index.get(vuln_id)
             return dict(found.raw) if found else None
@@ -127,7 +128,7 @@ def _sorted_versions(versions: Iterable[str]) -> list[str]:
             return (0, Version(text))
         except InvalidVersion:
             return (1, text)
-    return sorted(set(versions), key=key)  # type: ignore[arg-type]
+    return sorted(set(versions), key=key)
 
 
 def to_findings(merged: Sequence[MergedVuln], lookup: SeverityLookup) -> list[Finding]:
@@ -142,12 +143,27 @@ def to_findings(merged: Sequence[MergedVuln], lookup: SeverityLookup) -> list[Fi
         alias_text = f" ({', '.join(aliases)})" if aliases else ""
         summary = " ".join(item.description.split())
         summary = summary if len(summary) <= 240 else summary[:237] + "..."
-        findings.append(Finding(
-            rule_id=primary, severity=severity.severity, fingerprint=fp,
-            message=f"{item.package} {item.version} has known vulnerability {primary}{alias_text}: {fix_text}. {summary}".strip(),
-            path=item.location.path if item.location else None, line=item.location.line if item.location else None,
-            help_uri=HELP.format(id=primary), tool=item.tools[0], title=f"vulnerable {item.package}",
-            package=item.package, aliases=aliases,
-            properties={"installed_version": item.version, "fix_versions": fixes, "sources": list(item.tools),
-                        "severity_source": severity.source, "audited_from": item.source.label}))
+        findings.append(
+            Finding(
+                rule_id=primary,
+                severity=severity.severity,
+                fingerprint=fp,
+                message=(f"{item.package} {item.version} has known vulnerability {primary}{alias_text}: "
+                         f"{fix_text}. {summary}").strip(),
+                path=item.location.path if item.location else None,
+                line=item.location.line if item.location else None,
+                help_uri=HELP.format(id=primary),
+                tool=item.tools[0],
+                title=f"vulnerable {item.package}",
+                package=item.package,
+                aliases=aliases,
+                properties={
+                    "installed_version": item.version,
+                    "fix_versions": fixes,
+                    "sources": list(item.tools),
+                    "severity_source": severity.source,
+                    "audited_from": item.source.label,
+                },
+            )
+        )
     return findings

@@ -6,8 +6,9 @@ advisories are kept for ``GET /v1/vulns/{id}`` but never returned by a query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -26,7 +27,7 @@ class Advisory:
     affected: tuple[Affected, ...] = field(compare=False, repr=False)
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, Any], source: str) -> "Advisory":
+    def from_raw(cls, raw: Mapping[str, Any], source: str) -> Advisory:
         """Wrap a parsed advisory document."""
         return cls(str(raw["id"]), raw, source, tuple(affected_entries(raw)))
 

@@ -35,7 +35,7 @@ _KEEP_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StringLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _StringLoader(_BaseLoader):  # type: ignore[misc]
     """Safe YAML loader that resolves only booleans and nulls implicitly (no ints, floats, dates)."""
 
 
@@ -69,7 +69,9 @@ def _yaml_with_fast_versions(data: bytes) -> Any:
 
     doc = _safe_load(_VERSIONS_BLOCK.sub(cut, data))
     restored = 0
-    for affected in (doc.get("affected") or []) if isinstance(doc, dict) and isinstance(doc.get("affected"), list) else []:
+    for affected in (
+        (doc.get("affected") or []) if isinstance(doc, dict) and isinstance(doc.get("affected"), list) else []
+    ):
         versions = affected.get("versions") if isinstance(affected, dict) else None
         if isinstance(versions, list) and len(versions) == 1 and str(versions[0]).startswith(_PLACEHOLDER):
             affected["versions"] = blocks[int(str(versions[0])[len(_PLACEHOLDER):-2])]

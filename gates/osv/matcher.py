@@ -18,9 +18,10 @@ cached per affected entry, so loading a snapshot stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -58,7 +59,7 @@ class Range:
     valid: bool
 
     @classmethod
-    def compile(cls, raw: Mapping[str, Any]) -> "Range":
+    def compile(cls, raw: Mapping[str, Any]) -> Range:
         """Compile one ``ranges[]`` entry of an advisory."""
         kind = str(raw.get("type", ""))
         semver = kind == "SEMVER"

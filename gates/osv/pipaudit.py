@@ -12,9 +12,10 @@ import importlib.metadata
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gates import proc
 from gates.errors import GateError, ToolError

@@ -14,9 +14,10 @@ Defaults (applied here; the config loader fills none):
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gates.config.durations import parse_duration
 from gates.errors import ConfigError
@@ -113,7 +114,9 @@ def plan(options: Mapping[str, Any], workspace: Path) -> AuditPlan:
         raise ConfigError("give either advisory-db (a local mirror the gate starts) or osv-url, not both",
                           key="dependencies.osv-url")
     if (advisory_db is not None or osv_url) and service != "osv":
-        raise ConfigError("advisory-db and osv-url need vulnerability-service: osv", key="dependencies.vulnerability-service")
+        raise ConfigError(
+            "advisory-db and osv-url need vulnerability-service: osv", key="dependencies.vulnerability-service"
+        )
     if service == "osv" and advisory_db is None and not osv_url:
         osv_url = DEFAULT_OSV_URL
     try:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import unquote
 
 from gates.osv.index import ECOSYSTEM, Advisory, AdvisoryIndex
@@ -54,12 +55,12 @@ def parse_query(query: Any) -> tuple[str, str | None]:
         if purl_version and version:
             raise BadQuery("give the version either in the purl or in 'version', not both")
         return unquote(name), unquote(purl_version) if purl_version else version
-    name, ecosystem = package.get("name"), package.get("ecosystem")
-    if not isinstance(name, str) or not name.strip():
+    given, ecosystem = package.get("name"), package.get("ecosystem")
+    if not isinstance(given, str) or not given.strip():
         raise BadQuery("'package.name' must be a non-empty string")
     if ecosystem != ECOSYSTEM:
         raise BadQuery(f"'package.ecosystem' must be {ECOSYSTEM!r}: this mirror serves only PyPI advisories")
-    return name.strip(), version
+    return given.strip(), version
 
 
 class OsvApi:
@@ -104,7 +105,7 @@ class OsvApi:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms delayed-ACK stalls
-    server: "MirrorHTTPServer"
+    server: MirrorHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if self.server.log_requests:
@@ -172,7 +173,7 @@ class MirrorHTTPServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """``http://host:port`` of the bound socket."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def query_url(self) -> str:
@@ -194,7 +195,7 @@ class RunningMirror:
         self.server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "RunningMirror":
+    def __enter__(self) -> RunningMirror:
         return self
 
     def __exit__(self, *exc: object) -> None:

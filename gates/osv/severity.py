@@ -10,8 +10,9 @@ applies its documented default (the dependencies gate uses ``high``: fail closed
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from gates.model import Severity
 
@@ -102,7 +103,9 @@ def advisory_severity(advisory: Mapping[str, Any]) -> AdvisorySeverity | None:
     if not found:
         for label in _labels(advisory):
             if isinstance(label, str) and label.strip().upper() in SEVERITY_LABELS:
-                found.append(AdvisorySeverity(SEVERITY_LABELS[label.strip().upper()], f"database_specific: {label.strip()}"))
+                found.append(
+                    AdvisorySeverity(SEVERITY_LABELS[label.strip().upper()], f"database_specific: {label.strip()}")
+                )
     if not found:
         return None
     return max(found, key=lambda s: s.severity.rank)

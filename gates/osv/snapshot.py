@@ -73,7 +73,7 @@ def _readme_commit(root: Path) -> tuple[str, str] | None:
     return None
 
 
-def identify(root: Path, index: "AdvisoryIndex") -> SnapshotInfo:
+def identify(root: Path, index: AdvisoryIndex) -> SnapshotInfo:
     """Describe the snapshot at ``root`` whose advisories are in ``index``."""
     modified = [str(a.raw["modified"]) for a in index if a.raw.get("modified")]
     info = dict(path=str(root), advisories=len(index), packages=index.package_count,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import enum
 import re
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -83,8 +84,12 @@ def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = N
     parsed = _parser().from_file(str(path))
     if parsed.invalid_lines:
         bad = parsed.invalid_lines[0]
-        raise ConfigError(f"invalid requirement: {bad.error_message}", source=label, line=bad.requirement_line.line_number,
-                          hint="fix the line so pip can read it")
+        raise ConfigError(
+            f"invalid requirement: {bad.error_message}",
+            source=label,
+            line=bad.requirement_line.line_number,
+            hint="fix the line so pip can read it",
+        )
     locations: dict[str, Location] = {}
     pinned = True
     for req in parsed.requirements:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from gates.config.settings import EndpointSettings
 from gates.endpoint import EndpointClient, EndpointError, ErrorBudget

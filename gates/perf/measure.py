@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 from gates.perf.dataset import Match, load_dataset
@@ -58,7 +59,9 @@ def measure(ctx: GateContext, source: Source, names: Sequence[str], repeats: int
     if source is Source.FILE:
         shown = str(options[source.value])
         document = read_metrics_file(ctx.path(shown), shown)
-        return Measurement(source, f"metrics file `{shown}`", _collect([document], names, shown), ctx.relative(ctx.path(shown)))
+        return Measurement(
+            source, f"metrics file `{shown}`", _collect([document], names, shown), ctx.relative(ctx.path(shown))
+        )
     if source is Source.COMMAND:
         argv = command_argv(options[source.value])
         docs = [run_metrics_command(argv, ctx.workspace, ctx.remaining(1800.0))

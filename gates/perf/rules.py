@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import math
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 
@@ -61,7 +62,7 @@ class MetricRule:
     ceiling: float | None = None
 
     @classmethod
-    def from_option(cls, item: Mapping[str, Any], index: int) -> "MetricRule":
+    def from_option(cls, item: Mapping[str, Any], index: int) -> MetricRule:
         """Build from one entry of the ``metrics`` option."""
         try:
             return cls(name=str(item["name"]), direction=Direction(item.get("direction", "higher")),

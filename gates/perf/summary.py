@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from gates.textutil import md_text, redact
 from gates.perf.evaluate import CaseResult
 from gates.perf.rules import Comparison, Verdict, fmt
+from gates.textutil import md_text, redact
 
 _SHOWN = {
     Verdict.PASS: "✅ pass",

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import GateError, GatesError
-from gates.proc import Completed
 from gates.garak import engine
 from gates.garak.assess import Assessment, assess, findings
 from gates.garak.policy import Policy
@@ -15,6 +14,7 @@ from gates.garak.summary import examples, pct, table
 from gates.garak.target import write_generator_file
 from gates.model import Checked, Errored, Outcome, Severity, Skipped
 from gates.plugins.base import Gate, GateContext
+from gates.proc import Completed
 
 DEFAULT_PROBES = ("promptinject.HijackHateHumans", "dan.Dan_11_0", "encoding.InjectBase64")
 _LIST_TIMEOUT_S = 120.0

@@ -8,18 +8,19 @@ human approval from a GitHub Environment with required reviewers.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from gates import __version__
 from gates.config.durations import parse_duration
 from gates.errors import ConfigError, GateError
 from gates.github.access import Access, Team
+from gates.github.approval_report import report
 from gates.github.approvals import Policy, Rule, evaluate
 from gates.github.client import GitHubClient, expand
 from gates.github.errors import GitHubError
 from gates.github.reviews import label_applier, standings
 from gates.model import Checked, Errored, Outcome, Skipped
-from gates.github.approval_report import report
 from gates.plugins.base import Gate, GateContext
 
 DEFAULT_SENSITIVE_PATHS = (

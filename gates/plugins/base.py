@@ -10,9 +10,10 @@ from __future__ import annotations
 import abc
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping, Sequence, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
 from gates.model import Outcome, Severity

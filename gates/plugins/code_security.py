@@ -9,8 +9,8 @@ always blocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gates.codescan.base_commit import materialise
 from gates.codescan.baseline import load_baseline, write_baseline
@@ -65,8 +65,14 @@ class CodeSecurityGate(Gate):
             "baseline": source or "none",
             **({"pylint_modules": scan.pylint_modules} if opts.pylint else {}),
         }
-        return Checked(tuple(findings), checked=len(scan.files), summary=summary_line(findings, len(scan.files), source),
-                       details=details_markdown(findings, notes), metrics=metrics, tool_versions=scan.tool_versions)
+        return Checked(
+            tuple(findings),
+            checked=len(scan.files),
+            summary=summary_line(findings, len(scan.files), source),
+            details=details_markdown(findings, notes),
+            metrics=metrics,
+            tool_versions=scan.tool_versions,
+        )
 
     def _baseline(self, ctx: GateContext, opts: ScanOptions, scan: TreeScan,
                   notes: list[str]) -> tuple[list[str] | None, str | None]:

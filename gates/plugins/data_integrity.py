@@ -7,8 +7,15 @@ see :mod:`gates.manifest.trust`). The summary names the trust level the gate ran
 
 from __future__ import annotations
 
-from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, trust_text,
-                                      workspace_path)
+from gates.manifest.integrity import (
+    as_list,
+    details_markdown,
+    exists_any,
+    metrics_for,
+    run_checks,
+    trust_text,
+    workspace_path,
+)
 from gates.manifest.signature import library_version
 from gates.model import Checked, Outcome, Severity, Skipped
 from gates.plugins.base import Gate, GateContext

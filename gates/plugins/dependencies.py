@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import requests
 
@@ -166,9 +166,11 @@ def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], looku
                   "|---|---|---|---|---|---|---|"]
         for f in sorted(vulns, key=lambda f: (-f.severity.rank, f.package or "", f.rule_id)):
             place = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "environment")
-            lines.append(f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
-                         f"{', '.join(f.aliases) or '-'} | {', '.join(f.properties.get('fix_versions') or []) or '-'} | "
-                         f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |")
+            lines.append(
+                f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
+                f"{', '.join(f.aliases) or '-'} | {', '.join(f.properties.get('fix_versions') or []) or '-'} | "
+                f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |"
+            )
     skipped = [f for f in findings if f.rule_id == UNAUDITED]
     if skipped:
         lines += ["", "Not audited: " + "; ".join(f.message for f in skipped)]

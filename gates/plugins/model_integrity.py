@@ -13,9 +13,16 @@ from pathlib import Path
 
 from gates.errors import ConfigError, GateError
 from gates.fingerprint import fingerprints
-from gates.manifest.integrity import (as_list, details_markdown, exists_any, metrics_for, run_checks, trust_text,
-                                      workspace_path)
 from gates.manifest.findings import build_findings
+from gates.manifest.integrity import (
+    as_list,
+    details_markdown,
+    exists_any,
+    metrics_for,
+    run_checks,
+    trust_text,
+    workspace_path,
+)
 from gates.manifest.model import Algorithm, TrustLevel, VerifyReport
 from gates.manifest.signature import library_version
 from gates.manifest.walk import collect, relative_scope

@@ -8,7 +8,7 @@ reporters never change; ``tests/plugins/test_registry.py`` checks the four stay 
 from __future__ import annotations
 
 import enum
-from typing import Mapping
+from collections.abc import Mapping
 
 from gates.plugins.adversarial import AdversarialGate
 from gates.plugins.approval import ApprovalGate

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jsonschema
 
@@ -64,7 +65,7 @@ def judge(probe: Probe, text: str, canaries: Sequence[str],
         probe.expect, text, rule_id=probe.category, severity=probe.severity, detector=detector))
 
 
-def _schema_problem(text: str, schema: object) -> str | None:
+def _schema_problem(text: str, schema: Mapping[str, Any] | bool) -> str | None:
     fenced = _FENCE.match(text)
     try:
         document = json.loads(fenced.group(1) if fenced else text)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gates.errors import ConfigError
 from gates.model import Severity
@@ -34,7 +35,7 @@ class ModelSecurityOptions:
     concurrency: int | None = None
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> "ModelSecurityOptions":
+    def from_options(cls, options: Mapping[str, Any]) -> ModelSecurityOptions:
         """Build from the gate's section; fill defaults; resolve ``canary-env``."""
         canary = options.get("canary")
         env_name = options.get("canary-env")

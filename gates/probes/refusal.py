@@ -7,7 +7,7 @@ their own patterns (``refusal-patterns``) for other wordings or languages.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 REFUSAL_PATTERNS: tuple[str, ...] = (
     r"\bI(?:'m| am) sorry\b",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from gates.endpoint import EndpointClient, EndpointError, ErrorBudget
 from gates.probes.judge import judge

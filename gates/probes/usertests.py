@@ -13,10 +13,10 @@ import json
 import os
 import sys
 import xml.etree.ElementTree as ET  # nosec B405 - only DTD-free XML is parsed (see parse_junit)
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from gates import proc
 from gates.errors import GateError, ToolError

@@ -8,11 +8,11 @@ or file name can start a second workflow command.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from gates.ghactions import command
 from gates.model import Finding, GateResult, RunResult, Status
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import ANNOTATION_LEVEL
 
 PER_LEVEL_CAP = 10

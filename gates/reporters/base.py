@@ -70,7 +70,7 @@ def default_reporters() -> list[Reporter]:
             CheckRunReporter(), ConsoleReporter()]
 
 
-def publish(run: RunResult, env: ReportEnv, reporters: "list[Reporter] | None" = None) -> None:
+def publish(run: RunResult, env: ReportEnv, reporters: list[Reporter] | None = None) -> None:
     """Run every active reporter; report-file failures end the command in error (exit 3).
 
     Every reporter is tried even when an earlier one failed, so one broken output never

@@ -9,11 +9,12 @@ so and the workflow-command annotations remain; the job's own exit status still 
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gates.ghactions import emit
 from gates.model import Finding, GateResult, RunResult, Status
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import ANNOTATION_LEVEL
 from gates.reporters.markdown import render_summary
 
@@ -106,7 +107,9 @@ def _text(run: RunResult) -> str:
         for f in gate.findings:
             if not f.path:
                 state = f" ({f.suppression.kind.value})" if f.suppression else ""
-                lines.append(f"- **{gate.name}** `{f.rule_id}` {f.severity.value}{state}: {' '.join(f.message.split())}")
+                lines.append(
+                    f"- **{gate.name}** `{f.rule_id}` {f.severity.value}{state}: {' '.join(f.message.split())}"
+                )
     if not lines:
         return ""
     text = "### Findings without a file location\n\n" + "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gates.model import RunResult
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 

@@ -9,12 +9,12 @@ findings are dropped first and each gate says how many more are in report.json.
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
 from gates.model import Finding, GateResult, RunResult, Status
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
 from gates.textutil import md_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gates.ghactions import append_outputs
 from gates.model import RunResult, Status
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 
 
 class OutputsReporter(Reporter):

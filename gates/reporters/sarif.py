@@ -14,7 +14,7 @@ from typing import Any
 from gates import __version__
 from gates.files import write_text_atomic
 from gates.model import Finding, GateResult, RunResult, Status, SuppressionKind
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import SARIF_LEVEL, SECURITY_SEVERITY
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,7 +33,7 @@ class SarifReporter(Reporter):
 
 def sarif_document(run: RunResult) -> dict[str, Any]:
     """The SARIF log for a run: one ``run`` per tool that produced findings or errors."""
-    groups: "OrderedDict[str, tuple[list[GateResult], list[Finding]]]" = OrderedDict()
+    groups: OrderedDict[str, tuple[list[GateResult], list[Finding]]] = OrderedDict()
     for gate in run.gates:
         if gate.status is Status.SKIPPED:
             continue
@@ -51,7 +51,7 @@ def sarif_document(run: RunResult) -> dict[str, Any]:
 
 
 def _run(tool: str, gates: list[GateResult], findings: list[Finding]) -> dict[str, Any]:
-    rules: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
+    rules: OrderedDict[str, dict[str, Any]] = OrderedDict()
     for f in findings:
         rules.setdefault(f.rule_id, _rule(f))
     rule_index = {rule_id: i for i, rule_id in enumerate(rules)}

@@ -12,7 +12,8 @@ import io
 import lzma
 import tarfile
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.context import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_DECOMPRESSED, ScanContext
@@ -113,10 +114,12 @@ def scan_tar(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
     """Scan every regular file of a tar archive in place."""
     prefix = f"{member}!" if member else ""
     try:
-        with tarfile.open(fileobj=_View(buf, start, end), mode="r:") as archive:  # type: ignore[arg-type]
+        with tarfile.open(fileobj=_View(buf, start, end), mode="r:") as archive:
             for count, info in enumerate(archive):
                 if count >= MAX_MEMBERS:
-                    ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member, f"more than {MAX_MEMBERS} tar members", "tar-members")
+                    ctx.add(
+                        "ARCHIVE-LIMIT", Severity.HIGH, member, f"more than {MAX_MEMBERS} tar members", "tar-members"
+                    )
                     break
                 label = prefix + info.name
                 if not info.isfile():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.opcodes import Buffer
-from gates.scanner.walk_values import NESTED_LOADERS, WalkResult
 from gates.scanner.policy import ScanPolicy, Verdict, classify
+from gates.scanner.walk_values import NESTED_LOADERS, WalkResult
 
 MAX_DEPTH = 6  # archives inside archives
 MAX_MEMBERS = 200_000  # members per archive (a large checkpoint has one per tensor)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import mmap
 import os
 import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from gates.errors import UsageError
 from gates.fingerprint import fingerprints

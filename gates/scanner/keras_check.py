@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.context import ScanContext
@@ -31,7 +32,8 @@ def _lambda_layers(document: Any) -> Iterator[str]:
         node, path = pending.pop()
         if isinstance(node, dict):
             if node.get("class_name") in ("Lambda", "__lambda__"):
-                config = node.get("config") if isinstance(node.get("config"), dict) else {}
+                raw = node.get("config")
+                config = raw if isinstance(raw, dict) else {}
                 yield str(config.get("name") or path)
             pending.extend((value, f"{path}.{key}") for key, value in node.items())
         elif isinstance(node, list):

@@ -9,12 +9,11 @@ not copied: their value is ``None`` and only their length is kept.
 from __future__ import annotations
 
 import codecs
-import struct
-from typing import Any, Union
-
 import mmap
+import struct
+from typing import Any
 
-Buffer = Union[bytes, bytearray, mmap.mmap]
+Buffer = bytes | bytearray | mmap.mmap
 MAX_LITERAL = 1 << 20  # strings/bytes longer than this are kept as opaque values
 MAX_LONG_BYTES = 4096  # LONG1/LONG4 longer than this are opaque
 
@@ -162,7 +161,7 @@ def decode(buf: Buffer, pos: int, end: int) -> tuple[str, Any, int]:
     return name, _text(raw, at, "ascii"), after  # PERSID
 
 
-def _utf8_ok(data: bytes, pos: int) -> bool:
+def _utf8_ok(data: bytes | bytearray, pos: int) -> bool:
     try:
         data.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError as exc:

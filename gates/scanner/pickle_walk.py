@@ -19,12 +19,24 @@ to that point is kept (the real unpickler has executed it by then).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode
-from gates.scanner.walk_values import (NESTED_LOADERS, BytesRef, DictV, Glob, GlobalRef, Issue, ListV, Obj,
-                                       Opaque, Payload, WalkResult)
+from gates.scanner.walk_values import (
+    NESTED_LOADERS,
+    BytesRef,
+    DictV,
+    Glob,
+    GlobalRef,
+    Issue,
+    ListV,
+    Obj,
+    Opaque,
+    Payload,
+    WalkResult,
+)
 
 HIGHEST_PROTOCOL = 5
 _MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
@@ -163,7 +175,8 @@ class Walker:
         handler = _HANDLERS.get(name)
         if handler is None:  # pragma: no cover - every opcode of the table has a handler
             raise _bad(pos, f"unhandled opcode {name}")
-        return handler(self, name, arg, pos, after)
+        step: int | None = handler(self, name, arg, pos, after)
+        return step
 
     def _literal(self, name: str, arg: Any, pos: int, after: int) -> None:
         if name in ("SHORT_BINBYTES", "BINBYTES", "BINBYTES8"):

@@ -33,7 +33,7 @@ def looks_like(head: bytes) -> bool:
     if len(head) < 9 or head[8:9] != b"{":
         return False
     (length,) = struct.unpack("<Q", head[:8])
-    return length >= 2
+    return bool(length >= 2)
 
 
 def _duplicate_check(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -61,7 +61,9 @@ def _problems(header: object, buffer_size: int) -> tuple[list[str], int]:
         if dtype not in _BITS:
             problems.append(f"tensor {name!r} has unknown dtype {dtype!r}")
             continue
-        if not (isinstance(shape, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+        if not (
+            isinstance(shape, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+        ):
             problems.append(f"tensor {name!r} has an invalid shape {shape!r}")
             continue
         if not (isinstance(offsets, list) and len(offsets) == 2

@@ -115,7 +115,7 @@ class WalkResult:
     calls: int = 0  # REDUCE/NEWOBJ/OBJ/INST applied to an imported global
     globals: list[GlobalRef] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
-    nested: list["WalkResult"] = field(default_factory=list)
+    nested: list[WalkResult] = field(default_factory=list)
     payloads: list[Payload] = field(default_factory=list)
     unresolved_payloads: int = 0
     note: str = ""  # for nested walks under another reading of the bytes (shown in messages)

@@ -31,7 +31,8 @@ import lzma
 import re
 import struct
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.archives import DECOMPRESS_ERRORS, DecompressionLimit, decompress_bounded
@@ -45,7 +46,9 @@ from gates.scanner.zip_index import ZipEntry, read_index
 BlobScanner = Callable[[ScanContext, Buffer, int, int, str, int], Format]
 _PEEK = 64 << 10  # compressed .npy members: enough for any header
 _STORAGE = re.compile(r"(^|/)data/\d+$")
-_MODELISH = re.compile(r"\.(pkl|pickle|pt|pth|bin|ckpt|joblib|npy|npz|dat|data|h5|keras|onnx|safetensors)$|data\.pkl$", re.I)
+_MODELISH = re.compile(
+    r"\.(pkl|pickle|pt|pth|bin|ckpt|joblib|npy|npz|dat|data|h5|keras|onnx|safetensors)$|data\.pkl$", re.I
+)
 
 
 def _engine(entry: ZipEntry, buf: Buffer) -> tuple[Any, int] | None:
@@ -58,7 +61,8 @@ def _engine(entry: ZipEntry, buf: Buffer) -> tuple[Any, int] | None:
         (size,) = struct.unpack_from("<H", buf, entry.data_start + 2)
         props = bytes(buf[entry.data_start + 4:entry.data_start + 4 + size])
         try:
-            filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # pylint: disable=protected-access
+            decode = getattr(lzma, "_decode_filter_properties")  # noqa: B009 - private, absent from typeshed
+            filters = [decode(lzma.FILTER_LZMA1, props)]
         except lzma.LZMAError:
             return None
         return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), entry.data_start + 4 + size
@@ -71,7 +75,8 @@ def _peek(buf: Buffer, entry: ZipEntry, size: int) -> bytes:
     if engine is None:
         return b""
     try:
-        return engine[0].decompress(bytes(buf[engine[1]:min(entry.data_end, engine[1] + size)]), size)
+        data: bytes = engine[0].decompress(bytes(buf[engine[1]:min(entry.data_end, engine[1] + size)]), size)
+        return data
     except DECOMPRESS_ERRORS:
         return b""
 

@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SCRIPT = (REPO / "scripts" / "action-run.sh").read_text()
 ACTIONS = [REPO / "action.yml", REPO / "deploy" / "action.yml"]
-WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted((REPO / "examples" / "workflows").glob("*.yml"))
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted(
+    (REPO / "examples" / "workflows").glob("*.yml")
+)
 
 
 def _tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:

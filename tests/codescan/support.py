@@ -6,8 +6,9 @@ import json
 import os
 import shutil
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gates import proc
 from gates.config.settings import GitHubEnv

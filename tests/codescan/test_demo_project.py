@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.plugins.code_security import CodeSecurityGate
 from gates.model import Checked
+from gates.plugins.code_security import CodeSecurityGate
 from tests.codescan.support import context
 from tests.support.model_server import running_model_server
 

@@ -60,7 +60,9 @@ def test_project_pylintrc_cannot_silence_the_chosen_messages(tmp_path: Path) -> 
 def test_message_list_is_configurable(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     make_corpus(workspace)
-    scan = run_pylint(workspace, _files(workspace), ["W0122", "missing-function-docstring"], tmp_path / "work", timeout=300)
+    scan = run_pylint(
+        workspace, _files(workspace), ["W0122", "missing-function-docstring"], tmp_path / "work", timeout=300
+    )
     found = {(i.symbol, i.path) for i in scan.issues}
     assert ("exec-used", "src/dynamic.py") in found
     assert ("missing-function-docstring", "src/shell.py") in found

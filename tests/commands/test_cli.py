@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "assets" / "spine"
@@ -19,7 +16,9 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
     """Run ``python entrypoint.py ARGS`` (or ``-m gates``) with a clean, explicit environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
     base.update(env or {})
-    command = [sys.executable, str(ROOT / "entrypoint.py")] if entry == "entrypoint" else [sys.executable, "-m", "gates"]
+    command = (
+        [sys.executable, str(ROOT / "entrypoint.py")] if entry == "entrypoint" else [sys.executable, "-m", "gates"]
+    )
     return subprocess.run(command + args, cwd=cwd or ROOT, env=base, capture_output=True, text=True, timeout=600)
 
 

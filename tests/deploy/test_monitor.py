@@ -37,7 +37,8 @@ class Scripted(MetricSource):
         return Reading(self.name, {MetricName.ERROR_RATE: float(step)} if isinstance(step, float) else {})
 
 
-def _monitor(source: MetricSource, interval: float, limits: Limits = Limits(inconclusive_limit=10)) -> Monitor:
+def _monitor(source: MetricSource, interval: float, limits: Limits | None = None) -> Monitor:
+    limits = limits or Limits(inconclusive_limit=10)
     return Monitor([source], RULES, limits, MissingDataPolicy.INCONCLUSIVE, interval, log=lambda _line: None)
 
 

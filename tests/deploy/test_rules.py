@@ -11,7 +11,7 @@ from gates.deploy.sources import MetricName, Reading
 
 RULES = {m: Rule(m, limit) for m, limit in ((MetricName.LATENCY_MS, 5000), (MetricName.ERROR_RATE, 0.05),
                                               (MetricName.INJECTION_ATTEMPTS, 100))}
-H, B, I = IntervalStatus.HEALTHY, IntervalStatus.BAD, IntervalStatus.INCONCLUSIVE
+H, B, I = IntervalStatus.HEALTHY, IntervalStatus.BAD, IntervalStatus.INCONCLUSIVE  # noqa: E741 - reads like the timeline it encodes
 
 
 def _run(limits: Limits, statuses: list[IntervalStatus]) -> tuple[int | None, str | None]:

@@ -100,7 +100,9 @@ def test_rollback_command_failure_exits_3_with_instructions(service: Service, tm
                      "--rollback-command", "echo 'cluster unreachable' >&2; exit 7")
     assert run.returncode == 3, run.stdout + run.stderr
     assert output_value(run.outputs, "result") == "rollback-failed"
-    error_lines = [line for line in run.stdout.splitlines() if line.startswith("::error title=Deploy%3A rollback failed::")]
+    error_lines = [
+        line for line in run.stdout.splitlines() if line.startswith("::error title=Deploy%3A rollback failed::")
+    ]
     assert error_lines and "Restore version v1 by hand now" in error_lines[0]
     assert "cluster unreachable" in run.report["reason"]
     assert run.state["phase"] == "rollback-failed" and service.active == "v2-errors"

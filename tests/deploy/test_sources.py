@@ -7,10 +7,10 @@ import sys
 import pytest
 
 from gates.deploy.commands import CommandSpec, read_version, run_command
+from gates.deploy.sources import MetricName
 from gates.deploy.sources.base import SourceError
 from gates.deploy.sources.json_metrics import JsonMetricsSource, resolve_path
 from gates.deploy.sources.prometheus import parse_instant_result, render_query
-from gates.deploy.sources import MetricName
 
 
 def _vector(*values: str) -> dict:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import replace
 import time
+from dataclasses import replace
 
 import pytest
 
 from gates.config.settings import EndpointSettings
-from gates.endpoint import (EndpointBadBody, EndpointClient, EndpointHTTPError, EndpointTimeout,
-                            EndpointUnreachable, openai_chat_url)
+from gates.endpoint import (
+    EndpointBadBody,
+    EndpointClient,
+    EndpointHTTPError,
+    EndpointTimeout,
+    EndpointUnreachable,
+    openai_chat_url,
+)
 from gates.errors import ExitCode, RemoteError
 from tests.support.model_server import running_model_server
 from tests.support.scripted_http import Answer, chat_body, scripted_server

@@ -62,7 +62,9 @@ def test_missing_garak_is_a_gate_error_with_the_install_hint() -> None:
         engine.garak_version("garak_not_installed_here")
     # asking for the version must not import garak (that would write under $HOME and set GARAK_LOG_FILE)
     code = "import sys; from gates.garak.engine import garak_version; garak_version(); print('garak' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "False"
 
 

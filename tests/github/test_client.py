@@ -8,8 +8,15 @@ import time
 import pytest
 
 from gates.errors import RemoteError
-from gates.github import (GitHubAuthError, GitHubClient, GitHubNotFound, GitHubRateLimited, GitHubRequestError,
-                          GitHubServerError, expand)
+from gates.github import (
+    GitHubAuthError,
+    GitHubClient,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubRequestError,
+    GitHubServerError,
+    expand,
+)
 from gates.github.errors import GitHubError
 from tests.support.github_api import FORK_READ_ONLY, TOKEN, GitHubAPI
 

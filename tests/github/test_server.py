@@ -14,7 +14,9 @@ GOOD = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-1
         "User-Agent": "test", "Authorization": f"Bearer {TOKEN}"}
 
 
-def _send(gh: GitHubAPI, method: str, path: str, headers: dict[str, str | None] | None = None, **kwargs) -> requests.Response:
+def _send(
+    gh: GitHubAPI, method: str, path: str, headers: dict[str, str | None] | None = None, **kwargs
+) -> requests.Response:
     return requests.request(method, gh.url + path, headers=headers if headers is not None else GOOD,
                             timeout=10, **kwargs)
 
@@ -23,18 +25,39 @@ def test_rejects_every_kind_of_spec_violation(github_api: GitHubAPI) -> None:
     github_api.state.add_pull(REPO, {"number": 1})
     cases = [
         ("POST", "/repos/octo-org/ml-service/check-runs", {"json": {"name": "x"}}, "'head_sha' is a required property"),
-        ("POST", "/repos/octo-org/ml-service/check-runs",
-         {"json": {"name": "x", "head_sha": SHA, "status": "done"}}, "'done' is not one of"),
-        ("POST", "/repos/octo-org/ml-service/check-runs",
-         {"json": {"name": "x", "head_sha": SHA, "started_at": "yesterday"}}, "is not a 'date-time'"),
-        ("GET", "/repos/octo-org/ml-service/pulls/abc/reviews", {}, "path parameter pull_number: 'abc' is not of type integer"),
+        (
+            "POST",
+            "/repos/octo-org/ml-service/check-runs",
+            {"json": {"name": "x", "head_sha": SHA, "status": "done"}},
+            "'done' is not one of",
+        ),
+        (
+            "POST",
+            "/repos/octo-org/ml-service/check-runs",
+            {"json": {"name": "x", "head_sha": SHA, "started_at": "yesterday"}},
+            "is not a 'date-time'",
+        ),
+        (
+            "GET",
+            "/repos/octo-org/ml-service/pulls/abc/reviews",
+            {},
+            "path parameter pull_number: 'abc' is not of type integer",
+        ),
         ("GET", "/repos/octo-org/ml-service/pulls/1/reviews?sort=asc", {}, "query parameter sort: not defined"),
         ("GET", "/repos/octo-org/ml-service/pulls/1/reviews?per_page=500", {}, "per_page: 500 outside 1..100"),
-        ("GET", "/repos/octo-org/ml-service/pulls/1", {"data": "{}", "headers": {**GOOD, "Content-Type": "application/json"}},
-         "takes no request body"),
+        (
+            "GET",
+            "/repos/octo-org/ml-service/pulls/1",
+            {"data": "{}", "headers": {**GOOD, "Content-Type": "application/json"}},
+            "takes no request body",
+        ),
         ("POST", "/repos/octo-org/ml-service/statuses/" + SHA, {"json": {"state": "green"}}, "'green' is not one of"),
-        ("POST", "/repos/octo-org/ml-service/code-scanning/sarifs",
-         {"json": {"commit_sha": SHA, "ref": "main", "sarif": "H4sI"}}, "does not match '^refs/"),
+        (
+            "POST",
+            "/repos/octo-org/ml-service/code-scanning/sarifs",
+            {"json": {"commit_sha": SHA, "ref": "main", "sarif": "H4sI"}},
+            "does not match '^refs/",
+        ),
     ]
     for method, path, kwargs, expected in cases:
         response = _send(github_api, method, path, **kwargs)
@@ -90,7 +113,9 @@ def test_check_run_lifecycle_and_annotation_pagination(github_api: GitHubAPI) ->
     assert len(page.json()) == 50 and 'rel="next"' in page.headers["Link"] and "page=2" in page.links["next"]["url"]
     last = requests.get(page.links["next"]["url"], headers=GOOD, timeout=10)
     assert len(last.json()) == 10 and "next" not in last.links and "prev" in last.links
-    for_ref = _send(github_api, "GET", f"/repos/octo-org/ml-service/commits/{SHA}/check-runs?check_name=secure-ai-gates")
+    for_ref = _send(
+        github_api, "GET", f"/repos/octo-org/ml-service/commits/{SHA}/check-runs?check_name=secure-ai-gates"
+    )
     assert for_ref.json()["total_count"] == 1 and for_ref.json()["check_runs"][0]["conclusion"] == "failure"
 
 
@@ -122,8 +147,10 @@ def test_fork_token_cannot_write(github_api: GitHubAPI) -> None:
 
 
 def test_custom_routes_by_method_and_template(github_api: GitHubAPI) -> None:
-    github_api.route("GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-                     lambda req: Reply(200, [objects.pull_file(REPO, f"f{i}.py") for i in range(req.path_params["pull_number"])]))
+    github_api.route(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+        lambda req: Reply(200, [objects.pull_file(REPO, f"f{i}.py") for i in range(req.path_params["pull_number"])]),
+    )
     response = _send(github_api, "GET", "/repos/octo-org/ml-service/pulls/35/files?per_page=30")
     assert len(response.json()) == 30 and "page=2" in response.links["next"]["url"]
     assert "page=2" in response.links["last"]["url"]

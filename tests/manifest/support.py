@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gates import proc
 from gates.config.settings import GitHubEnv

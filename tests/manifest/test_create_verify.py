@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from gates.manifest import (Algorithm, ManifestError, ManifestFormat, build_manifest, hash_file,
-                            hash_files, parse, verify_tree, write_manifest)
+from gates.manifest import (
+    Algorithm,
+    ManifestError,
+    ManifestFormat,
+    build_manifest,
+    hash_file,
+    hash_files,
+    parse,
+    verify_tree,
+    write_manifest,
+)
 from tests.manifest.support import make_dataset, make_models
 
 

@@ -38,8 +38,10 @@ def test_unquoted_versions_and_dates_stay_strings(tmp_path: Path) -> None:
 
 def test_json_advisories_and_hidden_dirs(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "B-1.json").write_text('{"id": "B-1", "affected": [{"package": {"name": "b", "ecosystem": "PyPI"},'
-                                               ' "versions": ["1.0"]}]}', encoding="utf-8")
+    (tmp_path / "pkg" / "B-1.json").write_text(
+        '{"id": "B-1", "affected": [{"package": {"name": "b", "ecosystem": "PyPI"}, "versions": ["1.0"]}]}',
+        encoding="utf-8",
+    )
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "workflow.yml").write_text("on: push\n", encoding="utf-8")
     db = load_database(tmp_path)
@@ -98,8 +100,8 @@ def test_no_identity_falls_back_to_newest_date(tmp_path: Path) -> None:
 FAST_CASES = [
     "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n  - '2.0'\n  - \"3.0\"\n",
     "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0  # a comment\n  - null\n",
-    "id: A\ndetails: |\n  versions:\n  - not a list\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n",
-    "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n- package: {name: b, ecosystem: PyPI}\n"
+    "id: A\ndetails: |\n  versions:\n  - not a list\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n",  # noqa: E501
+    "id: A\naffected:\n- package: {name: a, ecosystem: PyPI}\n  versions:\n  - 1.0\n- package: {name: b, ecosystem: PyPI}\n"  # noqa: E501
     "  versions:\n  - '0.1'\n  - true\n",
     "id: A\naffected:\n- versions:\n  - 1.0\n  package: {name: a, ecosystem: PyPI}\n",
 ]
@@ -107,14 +109,14 @@ FAST_CASES = [
 
 @pytest.mark.parametrize("text", FAST_CASES)
 def test_fast_versions_scan_gives_the_yaml_result(text: str) -> None:
-    from gates.osv.loader import _StringLoader, _parse_yaml
+    from gates.osv.loader import _parse_yaml, _StringLoader
 
     assert _parse_yaml(text.encode()) == yaml.load(text, Loader=_StringLoader)  # noqa: S506 - a safe loader
 
 
 @pytest.mark.slow
 def test_fast_versions_scan_matches_yaml_over_the_whole_snapshot() -> None:
-    from gates.osv.loader import _StringLoader, _parse_yaml
+    from gates.osv.loader import _parse_yaml, _StringLoader
 
     for path in advisory_files(shared_db()):
         data = path.read_bytes()

@@ -78,8 +78,13 @@ def test_explicit_versions_match_exactly_and_normalised() -> None:
 
 
 def test_git_ranges_are_ignored_and_ecosystem_ranges_decide() -> None:
-    adv = advisory("X-9", ranges=[{"type": "GIT", "repo": "https://x", "events": [{"introduced": "0"}, {"fixed": "abc123"}]},
-                                  {"type": "ECOSYSTEM", "events": [{"introduced": "2.3.0"}, {"fixed": "2.31.0"}]}])
+    adv = advisory(
+        "X-9",
+        ranges=[
+            {"type": "GIT", "repo": "https://x", "events": [{"introduced": "0"}, {"fixed": "abc123"}]},
+            {"type": "ECOSYSTEM", "events": [{"introduced": "2.3.0"}, {"fixed": "2.31.0"}]},
+        ],
+    )
     assert hits(adv, "2.30.0") and not hits(adv, "2.2.0") and not hits(adv, "2.31.0")
 
 

@@ -41,7 +41,9 @@ def test_serves_queries_and_stops_cleanly(sig: signal.Signals) -> None:
     try:
         url = listening_url(proc)
         query = json.dumps({"package": {"name": "PyYAML", "ecosystem": "PyPI"}, "version": "5.3.1"}).encode()
-        with urllib.request.urlopen(urllib.request.Request(url + "/v1/query", data=query, method="POST"), timeout=10) as r:
+        with urllib.request.urlopen(
+            urllib.request.Request(url + "/v1/query", data=query, method="POST"), timeout=10
+        ) as r:
             assert [v["id"] for v in json.load(r)["vulns"]] == ["PYSEC-2021-142"]
         proc.send_signal(sig)
         _, stderr = proc.communicate(timeout=20)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,9 @@ def post(mirror: RunningMirror, path: str, doc: Any) -> tuple[int, Any]:
 
 
 def test_query_returns_matching_advisories_with_normalised_names(mirror: RunningMirror) -> None:
-    status, body = post(mirror, "/v1/query", {"package": {"name": "Requests", "ecosystem": "PyPI"}, "version": "2.19.0"})
+    status, body = post(
+        mirror, "/v1/query", {"package": {"name": "Requests", "ecosystem": "PyPI"}, "version": "2.19.0"}
+    )
     assert status == 200
     assert sorted(v["id"] for v in body["vulns"]) == ["PYSEC-2018-28", "PYSEC-2023-74"]
     assert all(a["package"]["name"] == "requests" for v in body["vulns"] for a in v["affected"])
@@ -47,11 +50,17 @@ def test_query_returns_matching_advisories_with_normalised_names(mirror: Running
 
 
 def test_query_clean_version_is_an_empty_object(mirror: RunningMirror) -> None:
-    assert post(mirror, "/v1/query", {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.31.0"}) == (200, {})
+    assert post(mirror, "/v1/query", {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.31.0"}) == (
+        200,
+        {},
+    )
 
 
 def test_withdrawn_advisory_is_not_served_by_query_but_by_id(mirror: RunningMirror) -> None:
-    assert post(mirror, "/v1/query", {"package": {"name": "redis", "ecosystem": "PyPI"}, "version": "1.34"}) == (200, {})
+    assert post(mirror, "/v1/query", {"package": {"name": "redis", "ecosystem": "PyPI"}, "version": "1.34"}) == (
+        200,
+        {},
+    )
     status, body = request(mirror, "GET", "/v1/vulns/PYSEC-2023-73")
     assert status == 200 and body["withdrawn"]
 
@@ -138,7 +147,9 @@ def test_concurrent_clients_get_consistent_answers(mirror: RunningMirror) -> Non
                ("urllib3", "1.26.5", ["PYSEC-2023-192"]), ("py", "1.11.0", ["PYSEC-2022-42969"])] * 25
 
     def ask(item: tuple[str, str, list[str]]) -> bool:
-        status, body = post(mirror, "/v1/query", {"package": {"name": item[0], "ecosystem": "PyPI"}, "version": item[1]})
+        status, body = post(
+            mirror, "/v1/query", {"package": {"name": item[0], "ecosystem": "PyPI"}, "version": item[1]}
+        )
         return status == 200 and sorted(v["id"] for v in body.get("vulns", [])) == item[2]
 
     with ThreadPoolExecutor(max_workers=8) as pool:

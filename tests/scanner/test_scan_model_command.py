@@ -12,7 +12,6 @@ import pytest
 
 from gates.commands import scan_model
 from gates.errors import GateError, UsageError
-
 from tests.scanner.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]

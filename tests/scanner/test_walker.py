@@ -6,14 +6,12 @@ import pickle
 import pickletools
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from gates.scanner import ScanPolicy
 from gates.scanner.context import ScanContext
 from gates.scanner.dispatch import scan_blob
 from gates.scanner.pickle_walk import walk
-
 from tests.scanner.malicious import STOP, proto, sg, u
 
 VALUES = [None, True, 1, -(2**70), 1.5, "text", "é" * 300, b"raw", bytearray(b"ba"), (1, (2, 3)), [1, [2]],

@@ -174,7 +174,7 @@ def _alive(state_dir: Path) -> bool:
     try:
         port = int((state_dir / "port").read_text(encoding="utf-8"))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats.json", timeout=1) as response:  # noqa: S310
-            return response.status == 200
+            return bool(response.status == 200)
     except (OSError, ValueError):
         return False
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
 from gates.plugins.base import GateContext

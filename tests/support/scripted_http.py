@@ -14,9 +14,10 @@ import json
 import ssl
 import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 
 def chat_body(text: str) -> bytes:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from gates.errors import GatesError
 
@@ -54,7 +54,7 @@ class Reading:
     requests: int = 0
 
     @classmethod
-    def failed(cls, source: str, metrics: frozenset[MetricName], reason: str, requests: int = 0) -> "Reading":
+    def failed(cls, source: str, metrics: frozenset[MetricName], reason: str, requests: int = 0) -> Reading:
         """A reading where every metric is missing for the same ``reason``."""
         return cls(source, {}, {m: reason for m in metrics}, requests)
 
@@ -85,8 +85,8 @@ class MetricSource(ABC):
         been running, for sources that look at "the window" (``$WINDOW`` in PromQL, counters).
         """
 
-    def start_window(self) -> None:
+    def start_window(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Forget per-window state (counter baselines) before a new window starts."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections."""

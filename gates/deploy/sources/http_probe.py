@@ -10,7 +10,7 @@ bound). Requests refused at connect time carry no latency, only an error.
 from __future__ import annotations
 
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 import requests
 

@@ -3,15 +3,17 @@
 One query per metric. ``$WINDOW`` in a query becomes the time the current window has been
 running, in milliseconds and at least one interval (so the first measurement has samples;
 early in a window it reaches back before the window's start, which can only count more),
-e.g. ``increase(x[$WINDOW])`` counts "in the window"; ``$INTERVAL`` becomes the interval. An empty vector or a NaN is *missing data* (no
-series, no traffic), never zero; several series are reduced to their maximum (the worst).
+e.g. ``increase(x[$WINDOW])`` counts "in the window"; ``$INTERVAL`` becomes the interval.
+An empty vector or a NaN is *missing data* (no series, no traffic), never zero;
+several series are reduced to their maximum (the worst).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 

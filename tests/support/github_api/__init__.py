@@ -49,7 +49,7 @@ code-scanning/upload-sarif. Objects are built by :mod:`tests.support.github_api.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # The GitHub App permission each operation needs (alternatives: any one is enough).
 PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def paginate(body: Any, page_key: str | None, query: Mapping[str, Any], base: str,

@@ -6,15 +6,15 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from tests.support.github_api import spec
 from tests.support.github_api.auth import FULL_ACCESS, authorize, bearer_token
 from tests.support.github_api.paging import paginate
 from tests.support.github_api.validate import check_request
-
 
 
 @dataclass
@@ -73,7 +73,7 @@ Handler = Callable[[ApiRequest], Reply]
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-    api: "ApiCore"
+    api: ApiCore
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -258,7 +258,7 @@ class GitHubAPIServer(ApiCore):
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="github-api", daemon=True)
 
-    def start(self) -> "GitHubAPIServer":
+    def start(self) -> GitHubAPIServer:
         """Start serving in a background thread."""
         self._thread.start()
         return self
@@ -268,7 +268,7 @@ class GitHubAPIServer(ApiCore):
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "GitHubAPIServer":
+    def __enter__(self) -> GitHubAPIServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

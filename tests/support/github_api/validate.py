@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from tests.support.github_api.spec import SUPPORTED_API_VERSIONS, Operation, problems
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Settings:
     max_question_chars: int = 500
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """``DEMO_MODEL_URL``, ``DEMO_MODEL``, ``DEMO_TIMEOUT_S`` and ``DEMO_API_KEY``."""
         env = os.environ if environ is None else environ
         timeout = float(env.get("DEMO_TIMEOUT_S", cls.timeout_s))
