@@ -63,6 +63,20 @@ class ToolError(GatesError):
         super().__init__(message)
 
 
+INSTALL_EVERYTHING = "pip install torch==2.13.0 'secure-ai-gates[all,adversarial]'"
+"""How to install every engine at once (PyTorch's CPU wheel first keeps garak's download small)."""
+
+
+class EngineMissing(ToolError):
+    """An engine (bandit, pip-audit, garak, ...) is not installed; the message names our extra for it."""
+
+    def __init__(self, engine: str, extra: str, *, detail: str = "") -> None:
+        self.engine = engine
+        self.extra = extra
+        text = f"{engine} is not installed{f' ({detail})' if detail else ''}: pip install 'secure-ai-gates[{extra}]'"
+        super().__init__(text, tool=engine)
+
+
 class GateError(GatesError):
     """Raised inside a gate when it cannot decide; the runner records an ``error`` result."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ToolError
+from gates.tooloutput import essential
 
 _STDERR_TAIL = 4000
 
@@ -88,7 +89,7 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     result = Completed(tuple(argv), proc.returncode, stdout, stderr, time.monotonic() - started,
                        out if binary else b"")
     if proc.returncode not in set(ok_codes):
-        detail = _tail(stderr).strip() or _tail(stdout).strip()
+        detail = essential(stderr) or essential(stdout)
         raise ToolError(f"{name} exited with status {proc.returncode}" + (f": {detail}" if detail else ""),
                         tool=name, stderr=_tail(stderr))
     return result

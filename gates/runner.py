@@ -20,10 +20,11 @@ from pathlib import Path
 from gates.config.run_config import Config, PlannedGate
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
 from gates.decide import decide
-from gates.errors import GatesError
+from gates.errors import EngineMissing, GatesError
 from gates.model import Checked, Errored, GateResult, Outcome, RunResult, Severity, Skipped, Status
 from gates.plugins.base import Gate, GateContext
 from gates.plugins.registry import gate_class
+from gates.tooloutput import code_block, essential
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,10 @@ def _call(gate: Gate, ctx: GateContext) -> Outcome:
     """Run one gate; every exception becomes an Errored outcome with a clear message."""
     try:
         outcome: object = gate.run(ctx)
+    except EngineMissing as exc:
+        return Errored(str(exc), metrics={"missing-extra": exc.extra})
     except GatesError as exc:
-        return Errored(str(exc), details=_stderr_details(exc))
+        return Errored(str(exc), details=_stderr_details(exc, ctx))
     except Exception as exc:  # noqa: BLE001 - a gate bug must end in error, never crash or pass
         ctx.log(traceback.format_exc())  # shown in the gate's console group, not as the message
         return Errored(f"internal error in the {gate.name} gate: {type(exc).__name__}: {exc}")
@@ -148,9 +151,17 @@ def _call(gate: Gate, ctx: GateContext) -> Outcome:
     return outcome
 
 
-def _stderr_details(exc: GatesError) -> str:
-    stderr = getattr(exc, "stderr", "")
-    return f"```\n{stderr.strip()[-3000:]}\n```" if stderr and stderr.strip() else ""
+def _stderr_details(exc: GatesError, ctx: GateContext) -> str:
+    """The engine's error output trimmed for the summary; the raw text goes to the gate's log."""
+    stderr = getattr(exc, "stderr", "") or ""
+    if not stderr.strip():
+        return ""
+    tool = getattr(exc, "tool", None) or "the engine"
+    ctx.log(f"{tool} error output ({len(stderr)} characters):")
+    for line in stderr.splitlines():
+        ctx.log(f"    {line}")
+    short = essential(stderr)
+    return f"{tool} said (last lines; the whole output is in the gate's log):\n{code_block(short)}" if short else ""
 
 
 def _finish(request: RunRequest, results: dict[str, GateResult], item: _Running, outcome: Outcome,

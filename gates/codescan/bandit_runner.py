@@ -22,7 +22,7 @@ from typing import Any
 from gates import proc
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue
 from gates.codescan.options import ScanOptions
-from gates.errors import ToolError
+from gates.errors import EngineMissing, ToolError
 from gates.model import Severity
 
 _SEVERITY = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW, "UNDEFINED": Severity.INFO}
@@ -44,8 +44,7 @@ class BanditScan:
 def bandit_version() -> str:
     """The installed bandit's version; a ToolError saying how to install it when missing."""
     if importlib.util.find_spec("bandit") is None:
-        raise ToolError("bandit is not installed: pip install 'secure-ai-gates[code]' (or 'bandit[toml]')",
-                        tool="bandit")
+        raise EngineMissing("bandit", "code")
     return metadata.version("bandit")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from gates import proc
 from gates.codescan.bandit_runner import read_lines
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue
-from gates.errors import ToolError
+from gates.errors import EngineMissing, ToolError
 from gates.model import Severity
 
 HELP_URI = "https://pylint.readthedocs.io/en/stable/user_guide/messages/{kind}/{symbol}.html"
@@ -46,7 +46,7 @@ class PylintScan:
 def pylint_version() -> str:
     """The installed pylint's version; a ToolError saying how to install it when missing."""
     if importlib.util.find_spec("pylint") is None:
-        raise ToolError("pylint is not installed: pip install 'secure-ai-gates[code]' (or 'pylint')", tool="pylint")
+        raise EngineMissing("pylint", "code")
     return metadata.version("pylint")
 
 

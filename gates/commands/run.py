@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gates.errors import ExitCode, UsageError
+from gates.urls import URL_HINT, url_problem
 
 if TYPE_CHECKING:
+    from gates.model import RunResult
     from gates.runner import RunRequest
 
 
@@ -80,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     )
     endpoint = config.endpoint
     if overrides.endpoint_url:
+        problem = url_problem(overrides.endpoint_url)
+        if problem:
+            raise UsageError(f"{'--endpoint' if args.endpoint else 'input endpoint'}: {problem} ({URL_HINT})")
         endpoint = (dataclasses.replace(endpoint, url=overrides.endpoint_url) if endpoint
                     else EndpointSettings(url=overrides.endpoint_url))
     token = inputs.github_token or environ.get("GITHUB_TOKEN") or None
@@ -101,7 +106,18 @@ def run(args: argparse.Namespace) -> int:
     result = run_gates(request, on_done=printer.done, on_progress=printer.progress)
 
     publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
+    _install_hint(result)
     return exit_status(result.status)
+
+
+def _install_hint(result: RunResult) -> None:
+    """Say once how to install every engine when any gate lacked its engine."""
+    from gates.errors import INSTALL_EVERYTHING
+
+    extras = sorted({str(g.metrics["missing-extra"]) for g in result.gates if g.metrics.get("missing-extra")})
+    if extras:
+        print(f"secure-ai-gates: engines missing for the extras {', '.join(extras)}; to install every engine "
+              f"at once: {INSTALL_EVERYTHING}", flush=True)
 
 
 def exit_status(status: object) -> int:

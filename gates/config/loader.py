@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError
+from gates.urls import URL_HINT, URL_PATTERN, url_problem
 
 
 def _loader() -> Any:
@@ -174,6 +175,9 @@ def _describe(error: Any, node: Any, source: str, schema: dict[str, Any]) -> Con
     if error.validator == "pattern" and "ms|s|m|h" in str(error.validator_value):
         return ConfigError(f"{error.instance!r} is not a duration (use e.g. 500ms, 30s, 10m, 1h)", source=source,
                            key=dotted(path), line=line_of(node, path))
+    if error.validator == "pattern" and error.validator_value == URL_PATTERN:
+        return ConfigError(url_problem(str(error.instance)) or "not a URL", source=source, key=dotted(path),
+                           line=line_of(node, path), hint=URL_HINT)
     if error.validator == "pattern" and path and path[-1] == "expires":
         return ConfigError(f"{error.instance!r} is not a date (use YYYY-MM-DD)", source=source,
                            key=dotted(path), line=line_of(node, path))

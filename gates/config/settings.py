@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError
+from gates.urls import URL_HINT, url_problem
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class EndpointSettings:
                 kwargs[attr] = value
         if "url" not in kwargs:
             raise ConfigError("an endpoint needs a url", key="endpoint.url")
+        problem = url_problem(str(kwargs["url"]))
+        if problem:
+            raise ConfigError(problem, key="endpoint.url", hint=URL_HINT)
         if kwargs.get("kind", "openai") == "rest" and not kwargs.get("request_template"):
             raise ConfigError("a rest endpoint needs a request-template containing $INPUT",
                               key="endpoint.request-template")

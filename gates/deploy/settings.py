@@ -17,6 +17,7 @@ from gates.deploy.options import OPTIONS
 from gates.deploy.rules import Limits, MissingDataPolicy
 from gates.deploy.sources.base import MetricName
 from gates.errors import UsageError
+from gates.urls import url_problem
 
 _KINDS = {option.name: option for option in OPTIONS}
 
@@ -134,8 +135,9 @@ class _Parser:
 
     def url(self, name: str) -> str | None:
         value = self._get(name)
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise UsageError(f"--{name}: {value!r} is not an http:// or https:// URL")
+        problem = url_problem(value) if value is not None else None
+        if problem:
+            raise UsageError(f"--{name}: {problem}")
         return value
 
     def command(self, name: str, required: bool = False) -> CommandSpec | None:

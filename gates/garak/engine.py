@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from gates import proc
-from gates.errors import GateError
+from gates.errors import EngineMissing, GateError
 
 INSTALL_HINT = "pip install 'secure-ai-gates[adversarial]'"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -60,7 +60,7 @@ def garak_version(module: str = "garak") -> str:
     except (ImportError, ValueError):
         spec = None
     if spec is None:
-        raise GateError(f"{module} is not installed in this environment: {INSTALL_HINT}")
+        raise EngineMissing(module, "adversarial")
     try:
         return importlib.metadata.version(module)
     except importlib.metadata.PackageNotFoundError:

@@ -13,7 +13,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.errors import GateError
+from gates.errors import EngineMissing, GateError
 from gates.manifest.formats import check_path
 from gates.manifest.model import Algorithm, Entry, Manifest, Problem
 
@@ -36,7 +36,7 @@ def library_version() -> str:
     try:
         import model_signing
     except ImportError as exc:
-        raise GateError(f"model_signing is not usable ({exc}); install secure-ai-gates[models]") from None
+        raise EngineMissing("model_signing", "models", detail=str(exc)) from None
     return str(getattr(model_signing, "__version__", "unknown"))
 
 

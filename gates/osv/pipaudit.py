@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gates import proc
-from gates.errors import GateError, ToolError
+from gates.errors import EngineMissing, GateError, ToolError
 from gates.osv.sources import AuditSource, SourceKind
 
 TOOL = "pip-audit"
@@ -152,5 +152,4 @@ def version() -> str:
     try:
         return importlib.metadata.version("pip-audit")
     except importlib.metadata.PackageNotFoundError:
-        raise ToolError("pip-audit is not installed: install secure-ai-gates with its pip-audit extra "
-                        "(pip install 'pip-audit')", tool=TOOL) from None
+        raise EngineMissing("pip-audit", "deps") from None

@@ -23,7 +23,7 @@ import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from gates.errors import ConfigError, ToolError
+from gates.errors import ConfigError, EngineMissing
 
 _EXACT = re.compile(r"^===?\s*[^*\s,]+$")
 _NAME_LINE = re.compile(r'^\s*name\s*=\s*["\']([^"\']+)["\']')
@@ -68,8 +68,7 @@ def _parser() -> Any:
     try:
         from pip_requirements_parser import RequirementsFile
     except ImportError:
-        raise ToolError("pip-audit is not installed (pip_requirements_parser is missing); "
-                        "install secure-ai-gates with its pip-audit extra", tool="pip-audit") from None
+        raise EngineMissing("pip-audit", "deps") from None  # pip_requirements_parser comes with pip-audit
     return RequirementsFile
 
 

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gates import proc
-from gates.errors import GateError, ToolError
+from gates.errors import EngineMissing, GateError, ToolError
 from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, SYSTEM_PROMPT_ENV, URL_ENV
 
 PLUGIN_MODULE = "gates.pytest_plugin"
@@ -109,7 +109,7 @@ def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, e
         return UserTestRun((), 5, tail)
     if not xml_path.is_file():
         if "No module named pytest" in tail:
-            raise ToolError(f"pytest is not installed for {python} (pip install pytest)", tool="pytest")
+            raise EngineMissing("pytest", "security", detail=f"for {python}")
         raise ToolError(f"pytest exited with {done.returncode} but wrote no JUnit XML at {xml_path}", tool="pytest")
     return UserTestRun(parse_junit(xml_path), done.returncode, tail)
 

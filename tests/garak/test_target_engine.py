@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gates.config.settings import EndpointSettings
-from gates.errors import ConfigError, GateError
+from gates.errors import ConfigError, EngineMissing
 from gates.garak import engine
 from gates.garak.target import generator_options, json_path, write_generator_file
 
@@ -56,9 +56,9 @@ def test_catalogue_of_the_installed_garak(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "data" / "garak").is_dir()  # garak's files stay in the scratch home
 
 
-def test_missing_garak_is_a_gate_error_with_the_install_hint() -> None:
+def test_missing_garak_is_an_engine_error_naming_our_extra() -> None:
     assert engine.garak_version() == importlib.metadata.version("garak")
-    with pytest.raises(GateError, match=r"pip install 'secure-ai-gates\[adversarial\]'"):
+    with pytest.raises(EngineMissing, match=r"pip install 'secure-ai-gates\[adversarial\]'"):
         engine.garak_version("garak_not_installed_here")
     # asking for the version must not import garak (that would write under $HOME and set GARAK_LOG_FILE)
     code = "import sys; from gates.garak.engine import garak_version; garak_version(); print('garak' in sys.modules)"
