@@ -11,7 +11,7 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """The exit-status table of CONTRACT.md."""
+    """The exit-status table of the public contract (README.md, "Exit status")."""
 
     OK = 0
     FAILED = 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -80,10 +81,24 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
     limit = request.config.concurrency or max(1, len(to_run))
     slots = threading.Semaphore(limit)
     done: queue.Queue[tuple[str, Outcome, float]] = queue.Queue()
-    running: dict[str, _Running] = {}
     scratch = Path(tempfile.mkdtemp(prefix="secure-ai-gates-"))
-    for planned in to_run:
-        running[planned.name] = _start(planned, lookup(planned.name), request, scratch, slots, done)
+    try:
+        running = {p.name: _start(p, lookup(p.name), request, scratch, slots, done) for p in to_run}
+        _collect(request, running, results, done, on_done, on_progress)
+    finally:
+        # the gates' scratch holds raw engine output (garak replies, materialised base files): never left behind
+        shutil.rmtree(scratch, ignore_errors=True)
+    ordered = tuple(results[p.name] for p in request.plan)
+    return RunResult(gates=ordered, duration_s=round(time.monotonic() - started, 3),
+                     workspace=str(request.workspace), config_source=request.config.source,
+                     shard=str(request.shard) if request.shard else None)
+
+
+def _collect(request: RunRequest, running: dict[str, _Running], results: dict[str, GateResult],
+             done: queue.Queue[tuple[str, Outcome, float]],
+             on_done: Callable[[GateResult, list[str]], None] | None,
+             on_progress: Callable[[str], None] | None) -> None:
+    """Wait for every running gate: finish each as it reports, time out the late ones, beat the heart."""
     last_beat = time.monotonic()
     while running:
         now = time.monotonic()
@@ -104,10 +119,6 @@ def run_gates(request: RunRequest, *, on_done: Callable[[GateResult, list[str]],
             continue
         if name in running:
             _finish(request, results, running.pop(name), outcome, finished, on_done)
-    ordered = tuple(results[p.name] for p in request.plan)
-    return RunResult(gates=ordered, duration_s=round(time.monotonic() - started, 3),
-                     workspace=str(request.workspace), config_source=request.config.source,
-                     shard=str(request.shard) if request.shard else None)
 
 
 def _start(planned: PlannedGate, cls: type[Gate], request: RunRequest, scratch: Path, slots: threading.Semaphore,

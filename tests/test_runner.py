@@ -80,3 +80,28 @@ def test_not_run_gates_are_skipped_with_reason(tmp_path: Path) -> None:
                                   github=GitHubEnv()), lookup=FAKE_GATES.__getitem__)
     assert result.gates[0].status is Status.SKIPPED and result.gates[0].summary == "disabled in x.yml"
     assert result.status is Status.PASSED
+
+
+def test_the_scratch_directory_is_deleted_after_the_run(tmp_path: Path) -> None:
+    """Gates keep raw engine output (model replies, possibly leaked secrets) in their work dir."""
+    from gates.model import Checked, Outcome
+    from gates.plugins.base import Gate, GateContext
+
+    seen: list[Path] = []
+
+    class ScratchGate(Gate):
+        """Writes a reply into its scratch directory."""
+
+        name, title, tool = "scratch", "Scratch", "fake"
+
+        def run(self, ctx: GateContext) -> Outcome:
+            (ctx.work_dir / "raw-replies.jsonl").write_text('{"reply": "the canary"}\n', encoding="utf-8")
+            seen.append(ctx.work_dir)
+            return Checked(findings=(), checked=1, summary="wrote a reply")
+
+    plan = [PlannedGate("scratch", run=True, explicit=False), PlannedGate("raising", run=True, explicit=False)]
+    request = RunRequest(workspace=tmp_path, report_dir=tmp_path / "r", config=Config(), plan=plan, github=GitHubEnv())
+    lookup = {**FAKE_GATES, "scratch": ScratchGate}
+    run = run_gates(request, lookup=lookup.__getitem__)
+    assert [g.status for g in run.gates] == [Status.PASSED, Status.ERROR]
+    assert seen and not seen[0].exists() and not seen[0].parent.exists()

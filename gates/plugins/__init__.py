@@ -1,1 +1,1 @@
-"""The eight gates: one module each, registered in :mod:`gates.plugins.registry`."""
+"""The gates: one module each, registered in :mod:`gates.plugins.registry`."""

@@ -68,7 +68,7 @@ class GateContext:
 
 
 class Gate(abc.ABC):
-    """One of the eight gates. Subclasses set the class attributes and implement ``run``.
+    """One gate of the pipeline. Subclasses set the class attributes and implement ``run``.
 
     The docstring of a subclass is its description in ``--help`` and the docs.
     """
@@ -87,12 +87,3 @@ class Gate(abc.ABC):
         Raise :class:`gates.errors.GateError` (or any typed error) to end in ``error``; an
         unexpected exception also ends in ``error``, never in a pass.
         """
-
-
-class UnavailableGate(Gate):
-    """Base for a gate whose engine is not part of this version: always ends in ``error``."""
-
-    def run(self, ctx: GateContext) -> Outcome:  # noqa: D102 - see class docstring
-        from gates.model import Errored
-
-        return Errored(f"the {self.name} gate is not available in this version of secure-ai-gates")

@@ -1,4 +1,4 @@
-"""``report.json``: the machine-readable report (schema 1, see CONTRACT.md)."""
+"""``report.json``: the machine-readable report (schema 1, see README.md, "Reports")."""
 
 from __future__ import annotations
 
