@@ -20,7 +20,6 @@ from gates.plugins.model_integrity import ModelIntegrityGate
 from gates.plugins.model_security import ModelSecurityGate
 from gates.plugins.performance import PerformanceGate
 
-
 GATES: tuple[type[Gate], ...] = (
     CodeSecurityGate,
     DependenciesGate,
