@@ -54,15 +54,14 @@ def bandit_command(opts: ScanOptions, targets: Sequence[str], output: Path) -> l
             "-x", ",".join(opts.exclude)]
     if opts.bandit_config is not None:
         args += ["-c", str(opts.bandit_config)]
-    if opts.bandit_ini is not None:
-        args += ["--ini", str(opts.bandit_ini)]
+    args += ["--ini", str(opts.bandit_ini)]
     if opts.severity_level:
         args += ["--severity-level", opts.severity_level]
     if opts.confidence_level:
         args += ["--confidence-level", opts.confidence_level]
     if opts.skip:
         args += ["-s", ",".join(opts.skip)]
-    if opts.ignore_nosec:
+    if opts.ignore_nosec or not opts.honour_suppressions:
         args.append("--ignore-nosec")
     return [*args, "--", *targets]
 

@@ -2,17 +2,23 @@
 
 ``ctx.options`` holds only what the user wrote (kebab-case keys, validated by the schema);
 :func:`scan_options` fills the defaults once, reads the project's ``.bandit`` INI for the
-values a command-line flag would otherwise override, and checks every path it names.
+values a command-line flag would otherwise override, and checks every path it names. The
+project's config files come through :class:`~gates.codescan.trusted.ConfigFiles`: on a pull
+request, the base commit's copies.
 """
 
 from __future__ import annotations
 
 import configparser
-from collections.abc import Mapping
+import functools
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from gates.codescan.excludes import DefaultExcludes, find_default_excludes
+from gates.codescan.trusted import ConfigFiles
 from gates.errors import GateError
 
 try:  # Python 3.11+
@@ -21,10 +27,6 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10 has bandit[toml]'s
     import tomli as tomllib  # type: ignore[no-redef]
 
 OPTION_PREFIX = "gates.code-security"
-
-# bandit's own default excludes (bandit -x replaces them, so we pass them again) and ours.
-BANDIT_DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
-EXTRA_DEFAULT_EXCLUDES = ("*/.venv/*", "*/venv/*", "*/node_modules/*")
 
 # Security-relevant pylint messages (not style): code execution, errors hidden by broad or
 # bare handlers or swallowed by ``finally``, unchecked subprocesses, fork-unsafe preexec_fn,
@@ -51,29 +53,42 @@ class ScanOptions:
     severity_level: str | None
     confidence_level: str | None
     skip: tuple[str, ...]
-    bandit_config: Path | None
-    bandit_ini: Path | None
+    bandit_config: Path | None  # a trusted copy (base commit's on pull requests)
+    bandit_ini: Path  # ours, always passed, so bandit never looks for a .bandit in the tree
     ignore_nosec: bool
     pylint: bool
     pylint_messages: tuple[str, ...]
     new_findings_only: bool | None  # None: decided by the event (pull request or baseline file)
     baseline_file: Path | None
+    honour_suppressions: bool = True  # False on pull requests: '# nosec' / pylint pragmas are judged by us
 
 
-def scan_options(options: Mapping[str, Any], workspace: Path, extra_excludes: tuple[str, ...] = ()) -> ScanOptions:
-    """Build :class:`ScanOptions` from the gate's YAML section; a bad path is a GateError."""
-    ini_path = _optional_file(options, "bandit-ini", workspace, default=".bandit")
-    ini = _read_ini(ini_path) if ini_path else {}
-    config = _optional_file(options, "bandit-config", workspace, default=None)
-    if config is None and _has_bandit_table(workspace / "pyproject.toml"):
-        config = workspace / "pyproject.toml"
+def scan_options(options: Mapping[str, Any], workspace: Path, files: ConfigFiles | None = None,
+                 defaults: Callable[[tuple[str, ...]], DefaultExcludes] | None = None,
+                 extra_excludes: tuple[str, ...] = ()) -> ScanOptions:
+    """Build :class:`ScanOptions` from the gate's YAML section; a bad path is a GateError.
+
+    ``files`` hands out the project's config files (default: the work tree's, our INI in a new
+    temporary directory); ``defaults(paths)`` finds the default-excluded directories under the
+    scanned paths (default: :func:`~gates.codescan.excludes.find_default_excludes` without a base).
+    """
+    if files is None:
+        files = ConfigFiles(workspace, Path(tempfile.mkdtemp(prefix="secure-ai-gates-bandit-")), None)
+    if defaults is None:
+        defaults = functools.partial(find_default_excludes, workspace)
+    ini_path = _optional_file(options, "bandit-ini", workspace, files, default=".bandit")
+    ini = _read_ini(ini_path, files) if ini_path else {}
+    config = _optional_file(options, "bandit-config", workspace, files, default=ini.get("configfile"))
+    if config is None:
+        pyproject = files.file("pyproject.toml")
+        config = pyproject if pyproject is not None and _has_bandit_table(pyproject) else None
     paths = tuple(options.get("paths") or _split(ini.get("targets")) or ["."])
     for path in paths:
         _check_inside(path, workspace, "paths")
         if not (workspace / path).exists():
             raise GateError(f"{OPTION_PREFIX}.paths: {path!r} does not exist in the workspace {workspace} "
                             "(fix the path or remove it from the list)")
-    exclude = _directory_forms((*BANDIT_DEFAULT_EXCLUDES, *EXTRA_DEFAULT_EXCLUDES, *_split(ini.get("exclude")),
+    exclude = _directory_forms((*defaults(paths).excluded, *_split(ini.get("exclude")),
                                 *extra_excludes, *(options.get("exclude") or ())), workspace)
     skip = (*_split(ini.get("skips")), *(options.get("skip") or ()))
     baseline = options.get("baseline-file")
@@ -86,12 +101,13 @@ def scan_options(options: Mapping[str, Any], workspace: Path, extra_excludes: tu
         confidence_level=options.get("confidence-level"),
         skip=tuple(dict.fromkeys(skip)),
         bandit_config=config,
-        bandit_ini=ini_path,
+        bandit_ini=files.write_ini(ini),
         ignore_nosec=bool(options.get("ignore-nosec", False)),
         pylint=bool(options.get("pylint", False)),
         pylint_messages=tuple(options.get("pylint-messages") or DEFAULT_PYLINT_MESSAGES),
         new_findings_only=options.get("new-findings-only"),
         baseline_file=(workspace / baseline) if baseline is not None else None,
+        honour_suppressions=files.base is None,
     )
 
 
@@ -129,28 +145,32 @@ def _check_inside(path: str, workspace: Path, key: str) -> None:
                         "relative to it and without '..'")
 
 
-def _optional_file(options: Mapping[str, Any], key: str, workspace: Path, default: str | None) -> Path | None:
-    """The file named by ``key`` (which must exist), else ``default`` when that exists."""
+def _optional_file(options: Mapping[str, Any], key: str, workspace: Path, files: ConfigFiles,
+                   default: str | None) -> Path | None:
+    """A trusted copy of the file named by ``key`` (which must exist), else of ``default`` when that exists."""
     value = options.get(key)
     if value is None:
-        candidate = workspace / default if default else None
-        return candidate if candidate is not None and candidate.is_file() else None
+        if not default:
+            return None
+        _check_inside(default, workspace, key)
+        return files.file(str(PurePosixPath(default)))
     _check_inside(value, workspace, key)
-    path: Path = workspace / value
-    if not path.is_file():
-        raise GateError(f"{OPTION_PREFIX}.{key}: {value!r} is not a file in the workspace {workspace}")
+    path = files.file(str(PurePosixPath(value)))
+    if path is None:
+        raise GateError(f"{OPTION_PREFIX}.{key}: {value!r} is not a file in {files.origin} ({workspace})")
     return path
 
 
-def _read_ini(path: Path) -> dict[str, str]:
+def _read_ini(path: Path, files: ConfigFiles) -> dict[str, str]:
     """The ``[bandit]`` section of a .bandit file; unreadable is a GateError (bandit would ignore it)."""
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     try:
         with path.open(encoding="utf-8") as handle:
             parser.read_file(handle)
         return dict(parser.items("bandit"))
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        raise GateError(f"{path}: cannot read this bandit INI file ({exc}); it needs a [bandit] section") from None
+        raise GateError(f"{path}: cannot read this bandit INI file from {files.origin} ({exc}); "
+                        "it needs a [bandit] section") from None
 
 
 def _has_bandit_table(path: Path) -> bool:

@@ -3,12 +3,17 @@
 pylint runs on exactly the files bandit analysed (so excludes apply once, bandit's way), with
 an empty rcfile of ours: the project's pylint config can neither silence the chosen messages
 nor load plugins or run an ``init-hook``. A file pylint cannot parse is a blocking issue.
+On pull requests (``honour_pragmas=False``) pylint reads copies of the files in which every
+``# pylint:`` pragma is defused (same length, so lines and columns hold): a ``disable``
+added by the change cannot hide what it disables.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -32,6 +37,7 @@ _SEVERITY_BY_SYMBOL = {
 }
 _SEVERITY_BY_TYPE = {"fatal": Severity.HIGH, "error": Severity.MEDIUM, "warning": Severity.LOW}
 _UNPARSABLE = {"syntax-error", "astroid-error", "fatal", "parse-error"}
+_PRAGMA = re.compile(rb"(#[^\n]*?\bpylint)(\s*):")
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,15 @@ def pylint_version() -> str:
 
 
 def run_pylint(root: Path, files: Sequence[str], messages: Sequence[str], work_dir: Path,
-               timeout: float) -> PylintScan:
+               timeout: float, honour_pragmas: bool = True) -> PylintScan:
     """Run pylint in ``root`` on ``files`` with only ``messages`` enabled."""
     version = pylint_version()
     if not files:
         return PylintScan((), 0, version)
     work_dir.mkdir(parents=True, exist_ok=True)
+    source = root
+    if not honour_pragmas:
+        root = _defused_copy(source, files, work_dir / "pylint-src")
     rcfile = work_dir / "pylintrc"
     rcfile.write_text("# empty on purpose: the gate chooses the messages\n", encoding="utf-8")
     args = [*proc.python_tool("pylint"), f"--rcfile={rcfile}", "--disable=all", f"--enable={','.join(messages)}",
@@ -69,7 +78,22 @@ def run_pylint(root: Path, files: Sequence[str], messages: Sequence[str], work_d
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ToolError(f"pylint exited with status {done.returncode} without a readable JSON report ({exc})",
                         tool="pylint", stderr=done.stderr) from None
-    return PylintScan(tuple(_issue(item, root) for item in raw), modules, version)
+    return PylintScan(tuple(_issue(item, source) for item in raw), modules, version)
+
+
+def _defused_copy(root: Path, files: Sequence[str], dest: Path) -> Path:
+    """Copies of ``files`` below ``dest`` with ``# pylint:`` pragmas turned into ``# pylint;``."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            data = (root / name).read_bytes()
+        except OSError:
+            continue  # pylint reports the missing file itself
+        target.write_bytes(_PRAGMA.sub(rb"\1\2;", data))
+    return dest
 
 
 def _issue(item: Mapping[str, Any], root: Path) -> Issue:

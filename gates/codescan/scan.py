@@ -33,7 +33,8 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
     versions = {"bandit": bandit.version}
     modules = 0
     if opts.pylint:
-        pylint = run_pylint(root, bandit.files, opts.pylint_messages, work_dir, timeout=remaining())
+        pylint = run_pylint(root, bandit.files, opts.pylint_messages, work_dir, timeout=remaining(),
+                            honour_pragmas=opts.honour_suppressions)
         issues += pylint.issues
         versions["pylint"] = pylint.version
         modules = pylint.modules

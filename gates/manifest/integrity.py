@@ -49,8 +49,12 @@ def workspace_path(ctx: GateContext, value: str) -> Path:
 
 
 def base_rev(ctx: GateContext) -> str | None:
-    """The commit the trusted manifest is read from: option ``base-ref``, else the PR's base."""
-    return ctx.option("base-ref") or ctx.github.base_sha
+    """The commit the trusted manifest is read from: the PR's base commit, else option ``base-ref``.
+
+    On a pull request the event's base commit always wins: a ref name resolves in the checkout,
+    which the change under review may have shaped.
+    """
+    return ctx.github.base_sha or ctx.option("base-ref")
 
 
 def run_checks(ctx: GateContext, prefix: str, manifests: Sequence[Path], *, scope_paths: Sequence[str] = (),

@@ -178,33 +178,47 @@ def _from_signature(opts: TrustOptions, root: Path, workspace: Path, work_dir: P
     return Expected(TrustLevel.SIGNATURE, source, content.manifest, tuple(issues), (*content.ignore, sig_rel), notes)
 
 
+def _controlled(path: Path, workspace: Path) -> bool:
+    """True when reading ``path`` can reach into the checkout: by its spelling or by where it really leads.
+
+    ``..``, symbolic links (in the path or its directories) and ``/proc/self/cwd`` all resolve
+    to the real path; the repository's top level counts too when the workspace lies inside one.
+    """
+    areas = {Path(os.path.realpath(workspace)), Path(os.path.abspath(workspace))}
+    try:
+        areas.add(git.Repo.at(Path(os.path.realpath(workspace))).top)
+    except git.GitUnavailable:
+        pass
+    for candidate in (Path(os.path.normpath(os.path.abspath(path))), Path(os.path.realpath(path))):
+        if any(candidate == area or area in candidate.parents for area in areas):
+            return True
+    return False
+
+
 def _trusted_key(public_key: Path, base_rev: str | None, workspace: Path,
                  work_dir: Path) -> tuple[Path, list[TrustIssue], tuple[str, ...]]:
-    """The public key to trust: the base commit's copy when the key lives in the repository."""
+    """The public key to trust: the base commit's copy when the key lives in (or leads into) the repository."""
     shown = _rel(public_key, workspace)
-    inside = not shown.startswith("../") and not os.path.isabs(shown)
-    if not inside:
-        return public_key, [], (f"public key {public_key} lies outside the workspace",)
+    if not _controlled(public_key, workspace):
+        # read what the path really names now, so it cannot be swapped for a link later
+        return Path(os.path.realpath(public_key)), [], (f"public key {public_key} lies outside the workspace",)
     if not base_rev:
         return public_key, [], (f"public key {shown} read from the working tree (no base commit)",)
     try:
         base = _read_base(base_rev, public_key, workspace)
     except git.GitUnavailable as exc:
-        return public_key, [], (f"public key {shown} read from the working tree: {exc}",)
+        raise GateError(f"public key {shown} lies in the checkout, so it must be read from the base commit, "
+                        f"which cannot be read here: {exc}") from None
     if base is None:
         issue = TrustIssue("SIGNING-KEY-NEW", Severity.HIGH,
                            f"public key {shown} is new in this change: approve the key itself", shown)
         return public_key, [issue], ()
-    current = _read(public_key)
-    if current == base:
-        return public_key, [], ()
     work_dir.mkdir(parents=True, exist_ok=True)
     trusted = work_dir / "base-public-key.pem"
     trusted.write_bytes(base)
-    issue = TrustIssue(
-        "SIGNING-KEY-CHANGED",
-        Severity.CRITICAL,
-        f"public key {shown} differs from base commit {base_rev[:12]}: verified with the base key",
-        shown,
-    )
+    if (_read(public_key) if public_key.is_file() else None) == base:
+        return trusted, [], ()
+    issue = TrustIssue("SIGNING-KEY-CHANGED", Severity.CRITICAL,
+                       f"public key {shown} differs from base commit {base_rev[:12]}: verified with the base key",
+                       shown)
     return trusted, [issue], ()

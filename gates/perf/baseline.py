@@ -2,8 +2,9 @@
 
 ``file``: the committed file in the workspace. ``base-branch``: that file as it is on the pull
 request's base commit (``git show <base_sha>:<path>``), so a pull request cannot lower its own
-bar. ``auto`` (default): the base branch on pull requests, else the workspace file. A missing
-or unreadable baseline is an error, never a pass.
+bar. ``auto`` (default): the base branch on pull requests, else the workspace file. On a pull
+request the base commit's copy is used whatever the mode (``file`` included): the change under
+review cannot set its own bar. A missing or unreadable baseline is an error, never a pass.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _from_git(workspace: Path, relative: str, sha: str) -> Baseline:
 
 def load_baseline(workspace: Path, relative: str, mode: BaselineFrom, base_sha: str | None) -> Baseline:
     """Load the baseline as ``mode`` says; GateError when it is missing or unreadable."""
-    if mode is BaselineFrom.BASE_BRANCH or (mode is BaselineFrom.AUTO and base_sha):
+    if mode is BaselineFrom.BASE_BRANCH or base_sha:
         if not base_sha:
             raise GateError("baseline-from: base-branch needs a pull request (no base commit is known here)")
         return _from_git(workspace, relative, base_sha)

@@ -10,16 +10,24 @@ advisory-database layout), serve it on ``127.0.0.1:<free port>`` in-process and 
 pip-audit at it; ``osv-url`` points pip-audit at a mirror started elsewhere
 (``secure-ai-gates osv-mirror --db DIR``). A missing database, an unreachable service or a
 failed audit (after bounded retries) ends the gate in error: it never passes by default.
+
+On a pull request an ``advisory-db`` inside the checkout is part of the change under review:
+the gate loads the base commit's copy (written to scratch from git objects) instead, and an
+edit to it is an ``advisory-db-changed`` finding. A database the base commit does not have is
+an error: a pull request cannot bring its own advisories.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import requests
 
+from gates.base_inputs import BaseInputs
 from gates.errors import GateError
 from gates.fingerprint import fingerprints
 from gates.model import Checked, Finding, Outcome, Severity
@@ -33,6 +41,7 @@ from gates.osv.sources import AuditSource, SourceKind
 from gates.plugins.base import Gate, GateContext
 
 UNAUDITED = "unaudited-dependency"
+DB_CHANGED = "advisory-db-changed"
 PROBE = {"package": {"name": "pip", "ecosystem": "PyPI"}, "version": "0.0.0.dev0"}
 
 
@@ -63,7 +72,7 @@ class DependenciesGate(Gate):
             lookup = SeverityLookup(audit_plan.default_severity, index=database.index if database else None,
                                     osv_base=None if database else audit_plan.osv_base,
                                     timeout=audit_plan.request_timeout)
-            findings = to_findings(merge(reported), lookup) + _skipped_findings(reports)
+            findings = to_findings(merge(reported), lookup) + _skipped_findings(reports) + _db_changed(ctx, audit_plan)
         where = database.snapshot.describe() if database else (osv_url or "PyPI JSON API")
         return _result(findings, reports, where, lookup, database, versions)
 
@@ -117,10 +126,51 @@ def _service(ctx: GateContext, audit_plan: AuditPlan) -> Iterator[tuple[str | No
         yield audit_plan.osv_url, None
         return
     ctx.log(f"dependencies: loading advisory database {audit_plan.advisory_db}")
-    database = load_database(audit_plan.advisory_db)
+    database = load_database(_trusted_db(ctx, audit_plan.advisory_db))
     with RunningMirror(OsvApi(database.index, database.snapshot)) as mirror:
         ctx.log(f"dependencies: OSV mirror on {mirror.server.base_url} ({database.snapshot.describe()})")
         yield mirror.server.query_url, database
+
+
+def _db_in_checkout(ctx: GateContext, db: Path) -> tuple[BaseInputs, str] | None:
+    """On a pull request, the base commit and the workspace path of an advisory DB inside the checkout."""
+    if not ctx.github.base_sha:
+        return None
+    base = BaseInputs.open(ctx.workspace, ctx.github.base_sha)
+    for candidate in (Path(os.path.normpath(db)), Path(os.path.realpath(db))):
+        root = base.workspace
+        if candidate == root or root in candidate.parents:
+            return base, candidate.relative_to(root).as_posix() or "."
+    return None
+
+
+def _trusted_db(ctx: GateContext, db: Path) -> Path:
+    """The advisory DB to load: the base commit's copy when it lies in the checkout of a pull request."""
+    found = _db_in_checkout(ctx, db)
+    if found is None:
+        return db
+    base, rel = found
+    written = base.materialise([rel], ctx.work_dir / "base-advisory-db")
+    if not written:
+        raise GateError(f"advisory-db {rel} is not on the base commit {base.sha[:12]}: a pull request cannot bring "
+                        "its own advisory database; commit it to the base branch first")
+    ctx.log(f"dependencies: advisory database {rel} read from the base commit {base.sha[:12]}")
+    return ctx.work_dir / "base-advisory-db" / rel
+
+
+def _db_changed(ctx: GateContext, audit_plan: AuditPlan) -> list[Finding]:
+    """A finding when the pull request edits the in-repo advisory DB (the base copy was used)."""
+    found = _db_in_checkout(ctx, audit_plan.advisory_db) if audit_plan.advisory_db else None
+    if found is None:
+        return []
+    base, rel = found
+    changed = base.changed([rel])
+    if not changed:
+        return []
+    (fp,) = fingerprints([(DB_CHANGED, rel, "")])
+    return [Finding(DB_CHANGED, Severity.HIGH, f"this change edits the in-repo advisory database {rel} "
+                    f"({len(changed)} file(s), e.g. {changed[0]}); the base commit's copy was used: update the "
+                    "database on the base branch", fp, path=rel, tool="pip-audit", title="advisory database changed")]
 
 
 def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:

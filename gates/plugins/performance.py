@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gates.base_inputs import BaseInputs
 from gates.config.settings import GitHubEnv
 from gates.errors import GateError
 from gates.fingerprint import fingerprints
@@ -18,6 +19,7 @@ from gates.plugins.base import Gate, GateContext
 RULE_IDS = {Verdict.REGRESSED: "performance.regression", Verdict.OUT_OF_BOUNDS: "performance.hard-limit",
             Verdict.MISSING: "performance.metric-missing"}
 DEFAULT_RULES = (MetricRule("accuracy"),)
+CHANGED_RULE = "performance.input-changed"
 
 
 def update_allowed(github: GitHubEnv) -> tuple[bool, str]:
@@ -61,6 +63,28 @@ def _findings(comparisons: list[Comparison], path: str | None, accepted: bool) -
     return tuple(out)
 
 
+def _changed_inputs(ctx: GateContext, source: Source, baseline: str) -> tuple[Finding, ...]:
+    """On a pull request: a blocking finding for each committed input of the comparison the change edits.
+
+    The baseline is read from the base commit anyway; a committed metrics file or evaluation
+    dataset the change edits means the change wrote its own current values or its own exam.
+    """
+    if not ctx.github.base_sha:
+        return ()
+    watched = {baseline: "the baseline"}
+    if source in (Source.FILE, Source.BUILTIN):
+        watched[str(ctx.options[source.value])] = ("the committed metrics file (current values)"
+                                                   if source is Source.FILE else "the evaluation dataset")
+    base = BaseInputs.open(ctx.workspace, ctx.github.base_sha)
+    changed = [(path, what) for path, what in watched.items() if base.changed([path])]
+    prints = fingerprints((CHANGED_RULE, path, what) for path, what in changed)
+    return tuple(Finding(rule_id=CHANGED_RULE, severity=Severity.HIGH, fingerprint=fp, path=path, tool="performance",
+                         title="Performance input changed by this pull request",
+                         message=f"this change edits {what} `{path}`: a pull request cannot set the numbers it is "
+                                 "judged by; update it on the default branch (--update-baseline there)")
+                 for (path, what), fp in zip(changed, prints))
+
+
 class PerformanceGate(Gate):
     """Quality and latency did not regress past tolerance."""
 
@@ -96,6 +120,7 @@ class PerformanceGate(Gate):
             comparisons.append(compare(rule, base, current, samples or ()))
         notes = self._update(ctx, str(baseline_path), baseline, comparisons, updating, why)
         found = _findings(comparisons, measured.path, updating and not notes.startswith("not"))
+        found += _changed_inputs(ctx, source, str(baseline_path))
         return Checked(findings=found, checked=len(comparisons), summary=self._summary(comparisons),
                        details=self._details(ctx, measured, baseline, comparisons, notes),
                        metrics={c.rule.name: c.current for c in comparisons if c.current is not None})

@@ -137,6 +137,9 @@ def test_paths_and_exclude_options(tmp_path: Path) -> None:
     assert {i.path.split("/")[0] for i in _scan(workspace, tmp_path, {"exclude": ["./vendor/"]}).issues} == {"src"}
     (workspace / "src" / ".venv" / "lib").mkdir(parents=True)
     (workspace / "src" / ".venv" / "lib" / "dep.py").write_text("import pickle\n", encoding="utf-8")
+    # a directory called .venv is scanned unless it really is a virtualenv (pyvenv.cfg at its root)
+    assert any(".venv" in i.path for i in _scan(workspace, tmp_path, {"paths": ["src"]}).issues)
+    (workspace / "src" / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
     assert not any(".venv" in i.path for i in _scan(workspace, tmp_path, {"paths": ["src"]}).issues)
     only = _scan(workspace, tmp_path, {"paths": ["src/shell.py"]})
     assert {i.path for i in only.issues} == {"src/shell.py"}

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from gates.errors import GateError
+from gates.git import GitUnavailable
 from gates.model import Checked, Severity, SuppressionKind
 from gates.plugins.code_security import CodeSecurityGate
 from tests.codescan.support import bandit_cli, cli_triples, commit_all, context, insert_lines, make_corpus, pr_event
@@ -144,13 +145,13 @@ def test_pull_request_baseline_is_the_base_commit(tmp_path: Path) -> None:
     assert [k for k in _new(with_pylint) if k[0].startswith("W")] == [("W0123", "src/dynamic.py", 17)]
 
 
-def test_pull_request_without_history_counts_every_finding(tmp_path: Path) -> None:
+def test_pull_request_without_history_is_undecided(tmp_path: Path) -> None:
+    # the config, suppressions and baseline must come from the base commit: no silent fall back to the head's
     workspace = tmp_path / "ws"
     make_corpus(workspace)
     commit_all(workspace, "only")
-    result = _run(context(workspace, event=pr_event("2" * 40)))
-    assert len(_new(result)) == len(result.findings) > 0
-    assert "Could not read the base commit" in result.details and "fetch-depth: 0" in result.details
+    with pytest.raises(GitUnavailable, match="fetch-depth: 0"):
+        CodeSecurityGate().run(context(workspace, event=pr_event("2" * 40)))
 
 
 @pytest.mark.parametrize(("content", "message"), [(None, "does not exist"), ("{}", "not a code-security baseline"),
@@ -161,7 +162,7 @@ def test_configured_baseline_that_is_missing_or_corrupt_is_a_gate_error(tmp_path
     if content is not None:
         (workspace / "baseline.json").write_text(content, encoding="utf-8")
     with pytest.raises(GateError, match=message):
-        CodeSecurityGate().run(context(workspace, {"baseline-file": "baseline.json"}, event=pr_event("3" * 40)))
+        CodeSecurityGate().run(context(workspace, {"baseline-file": "baseline.json"}))
 
 
 def test_update_baseline_needs_a_baseline_file(tmp_path: Path) -> None:

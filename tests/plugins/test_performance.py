@@ -147,10 +147,13 @@ def test_baseline_from_the_base_branch_of_a_pull_request(tmp_path: Path) -> None
     _write(ws / "eval" / "metrics.json", {"accuracy": 0.6, "latency": {"p95_ms": 400.0}})
     pr = GitHubEnv(actions=True, event={"pull_request": {"base": {"sha": base}, "head": {"sha": "f" * 40}}})
     outcome = PerformanceGate().run(_ctx(ws, FILE_OPTIONS, github=pr))
-    assert [f.rule_id for f in outcome.findings] == ["performance.regression"]
+    # both committed inputs were edited by the change: each is a finding of its own
+    assert sorted((f.rule_id, f.path) for f in outcome.findings) == [
+        ("performance.input-changed", "eval/baseline.json"), ("performance.input-changed", "eval/metrics.json"),
+        ("performance.regression", "eval/metrics.json")]
     assert f"`eval/baseline.json` on the base branch (commit {base[:12]})" in outcome.details
     own = PerformanceGate().run(_ctx(ws, {**FILE_OPTIONS, "baseline-from": "file"}, github=pr))
-    assert own.findings == ()  # the workspace file would have let it through
+    assert own.findings == outcome.findings  # on a pull request "file" cannot pick the change's own baseline
     unknown = GitHubEnv(actions=True, event={"pull_request": {"base": {"sha": "0" * 40}}})
     with pytest.raises(GateError, match="fetch-depth: 0"):
         PerformanceGate().run(_ctx(ws, FILE_OPTIONS, github=unknown))
