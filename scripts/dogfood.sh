@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Dogfooding: the project's own code-security and dependency gates on its own code and pinned
-# requirements (offline, against the PyPA advisory snapshot in ../shared/data). Fails on findings.
+# requirements (offline, against requirements/advisory-db: the PyPA advisories of our pins). Fails on findings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report="$(mktemp -d)/dogfood-report"
