@@ -12,6 +12,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gates.config.inputs import read_input
+
 
 class Kind(str, enum.Enum):
     """How an option's text is parsed."""
@@ -115,9 +117,8 @@ def raw_values(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str
     for option in OPTIONS:
         value = getattr(args, option.name.replace("-", "_"), None)
         if value is None:
-            upper = option.name.upper()
-            env = environ.get(f"INPUT_{upper}") or environ.get(f"INPUT_{upper.replace('-', '_')}")
-            if env is not None and env.strip():
+            env = read_input(environ, option.name)
+            if env is not None:
                 value = [line.strip() for line in env.splitlines() if line.strip()] if option.kind is Kind.LIST else env
         raw[option.name] = option.default if value is None else value
     return raw

@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from gates import ghactions
+from gates.backoff import retry_delay
 from gates.config.settings import EndpointSettings
 from gates.endpoint.errors import (
     EndpointBadBody,
@@ -180,10 +181,9 @@ class EndpointClient:
         return Reply(text=text, latency_s=latency, status_code=response.status_code, raw=raw, attempts=attempt)
 
     def _backoff(self, attempt: int, error: EndpointError) -> float:
-        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1))
-        if isinstance(error, EndpointHTTPError) and error.retry_after_s is not None:
-            delay = max(delay, min(error.retry_after_s, MAX_RETRY_AFTER_S))
-        return float(delay)
+        asked = error.retry_after_s if isinstance(error, EndpointHTTPError) else None
+        return retry_delay(attempt, base_s=BACKOFF_BASE_S, cap_s=BACKOFF_CAP_S, retry_after_s=asked,
+                           max_retry_after_s=MAX_RETRY_AFTER_S)
 
     def _where(self, url: str) -> str:
         return self.redact(url.split("?", 1)[0])

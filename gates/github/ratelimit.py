@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.backoff import retry_delay
 from gates.httputil import parse_retry_after
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
@@ -45,7 +46,5 @@ def rate_limit_wait(headers: Mapping[str, str], now: float) -> float:
 
 def backoff_delay(attempt: int, base_s: float, headers: Mapping[str, str], now: float) -> float:
     """Delay before retry number ``attempt`` (0-based) of a 5xx answer."""
-    delay = retry_after_seconds(headers, now)
-    if delay is not None:
-        return delay
-    return float(base_s * (2 ** attempt))
+    asked = retry_after_seconds(headers, now)
+    return asked if asked is not None else retry_delay(attempt + 1, base_s=base_s)

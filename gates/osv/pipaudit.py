@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gates import proc
+from gates.backoff import retry_delay
 from gates.errors import EngineMissing, GateError, ToolError
 from gates.osv.sources import AuditSource, SourceKind
 
@@ -131,7 +132,7 @@ def audit(source: AuditSource, settings: ServiceSettings, work_dir: Path, *, rem
             cause = str(exc)
         if attempt < attempts and remaining() > 5:
             log(f"pip-audit failed on {source.label} (attempt {attempt} of {attempts}): {cause}; retrying")
-            time.sleep(min(2.0 ** (attempt - 1), 4.0))
+            time.sleep(retry_delay(attempt, base_s=1.0, cap_s=4.0))
         else:
             break
     raise GateError(f"pip-audit could not audit {source.label} after {attempt} attempt(s): {cause}")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import requests
 
+from gates.backoff import retry_delay
 from gates.base_inputs import BaseInputs
 from gates.errors import GateError
 from gates.fingerprint import fingerprints
@@ -187,7 +188,7 @@ def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:
         except requests.RequestException as exc:
             cause = f"{exc.__class__.__name__}: {exc}"
         if attempt < attempts:
-            time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
+            time.sleep(retry_delay(attempt, base_s=0.5, cap_s=4.0))
     raise GateError(f"the OSV service {osv_url} is unreachable after {attempts} attempt(s) ({cause[:400]}); "
                     "start a mirror (secure-ai-gates osv-mirror --db DIR) or set advisory-db")
 
