@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from gates.config.inputs import ActionInputs
     from gates.config.policy_report import policy_result
     from gates.config.run_config import DEFAULT_REPORT_DIR, Overrides, parse_gate_list, plan_gates
-    from gates.config.trusted import resolve_policy
     from gates.config.settings import EndpointSettings, GitHubEnv, Shard
+    from gates.config.trusted import resolve_policy
     from gates.files import prepare_report_dir
     from gates.ghactions import mask
     from gates.model import Severity

@@ -150,8 +150,8 @@ def _merge_top_fail_on(effective: dict[str, Any], base_top: Any, head_top: Any, 
         wanted = Severity(new)
         from gates.plugins.registry import gate_names
 
-        in_force = [Severity(_section(gates_out.get(n, _MISSING)).get("fail-on") or base_top or default_fail_on(n).value)
-                    for n in gate_names()]
+        in_force = [Severity(_section(gates_out.get(n, _MISSING)).get("fail-on") or base_top
+                             or default_fail_on(n).value) for n in gate_names()]
         tighter = all(stricter(wanted, s) == wanted for s in in_force) and any(s != wanted for s in in_force)
         if tighter:
             effective["fail-on"] = new

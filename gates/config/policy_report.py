@@ -49,7 +49,8 @@ def policy_result(trusted: TrustedPolicy, result: RunResult, repository: str | N
         blocks = not change.applied and approved is None
         findings.append(Finding(
             rule_id=RULE_ID, severity=Severity.HIGH if blocks else Severity.INFO, fingerprint=fingerprint,
-            message=f"policy change: {change.describe()}" + (f"; {approved}" if approved and not change.applied else ""),
+            message=f"policy change: {change.describe()}"
+            + (f"; {approved}" if approved and not change.applied else ""),
             path=path, line=line, title="Policy change", tool="secure-ai-gates"))
     pending = [c for c in trusted.changes if not c.applied]
     status = Status.FAILED if pending and approved is None else Status.PASSED
@@ -60,10 +61,12 @@ def policy_result(trusted: TrustedPolicy, result: RunResult, repository: str | N
     rows = "\n".join(f"| `{md_text(c.key)}` | {md_text(c.base)} | {md_text(c.head)} | "
                      f"{'applied now (stricter)' if c.applied else 'after merge'} |" for c in trusted.changes)
     details = (f"Policy in force for this run: {md_text(trusted.origin)}. The pull request's "
-               f"`{md_text(path or '')}` differs from it; changes that are not stricter take effect only after merge.\n\n"
+               f"`{md_text(path or '')}` differs from it; changes that are not stricter take effect only "
+               "after merge.\n\n"
                "| key | base | pull request | when |\n|---|---|---|---|\n" + rows)
     if approved:
         details += f"\n\nPolicy owners: {md_text(approved)}."
     return GateResult(name=NAME, title="Policy change", status=status, summary=summary, duration_s=0.0,
                       findings=tuple(findings), details=details, tool="secure-ai-gates", fail_on=Severity.LOW,
-                      metrics={"changes": len(trusted.changes), "pending": len(pending), "approved": approved is not None})
+                      metrics={"changes": len(trusted.changes), "pending": len(pending),
+                               "approved": approved is not None})
