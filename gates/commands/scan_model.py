@@ -119,6 +119,6 @@ def run(args: argparse.Namespace) -> int:
         names = _printable(", ".join(f.path for f in report.unreadable))
         raise GateError(f"could not read {names}; fix the permissions and scan again")
     if not_scanned:
-        raise GateError(f"could not judge {_printable(', '.join(not_scanned))} (MODEL-NOT-SCANNED); scan them with a tool for "
-                        "their format, remove them, or pass --not-scanned warn")
+        raise GateError(f"could not judge {_printable(', '.join(not_scanned))} (MODEL-NOT-SCANNED); scan them "
+                        "with a tool for their format, remove them, or pass --not-scanned warn")
     return 0

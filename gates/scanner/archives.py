@@ -147,7 +147,7 @@ def scan_tar(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
     """Scan every regular file of a tar archive in place."""
     prefix = f"{member}!" if member else ""
     try:
-        with tarfile.open(fileobj=View(buf, start, end), mode="r:") as archive:  # type: ignore[arg-type]
+        with tarfile.open(fileobj=View(buf, start, end), mode="r:") as archive:
             for count, info in enumerate(archive):
                 if count >= MAX_MEMBERS:
                     ctx.add(

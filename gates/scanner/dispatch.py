@@ -18,9 +18,9 @@ from __future__ import annotations
 from gates.model import Severity
 from gates.scanner import archives, gguf_check, keras_check, onnx_check, safetensors_check, tf_check, tflite_check
 from gates.scanner.context import EMBED_SEARCH_BYTES, MAX_DEPTH, ScanContext
+from gates.scanner.joblib_arrays import make_hook
 from gates.scanner.npy import scan_npy
 from gates.scanner.opcodes import Buffer
-from gates.scanner.joblib_arrays import make_hook
 from gates.scanner.pickle_walk import walk
 from gates.scanner.pickles import check_frames, looks_like_pickle, scan_pickles, search_embedded, starts_with_proto
 from gates.scanner.report import Format

@@ -25,7 +25,8 @@ A template Jinja2 cannot parse cannot be rendered either, but another Jinja vers
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gates.model import Severity
 from gates.scanner.context import ScanContext

@@ -65,9 +65,10 @@ def judge_document(document: Any, policy: Any) -> Iterator[tuple[str, Severity, 
             pending.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
 
 
-def _judge_object(node: dict, path: str, policy: Any) -> Iterator[tuple[str, Severity, str, str]]:  # type: ignore[type-arg]
+def _judge_object(node: dict[str, Any], path: str, policy: Any) -> Iterator[tuple[str, Severity, str, str]]:
     class_name = node.get("class_name")
-    config = node.get("config") if isinstance(node.get("config"), dict) else {}
+    raw = node.get("config")
+    config: dict[str, Any] = raw if isinstance(raw, dict) else {}
     name = str(config.get("name") or path)
     if class_name in ("Lambda", "__lambda__"):
         yield ("KERAS-LAMBDA", Severity.CRITICAL,
@@ -137,7 +138,7 @@ def scan_hdf5(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
     from gates.scanner.archives import View  # pylint: disable=import-outside-toplevel
 
     try:
-        with h5py.File(io.BufferedReader(View(buf, start, end)), "r") as handle:  # type: ignore[arg-type]
+        with h5py.File(io.BufferedReader(View(buf, start, end)), "r") as handle:
             texts = [(f"attribute {key}", _attr_text(handle.attrs[key])) for key in handle.attrs]
             texts += _group_attrs(handle)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -28,7 +28,6 @@ from gates.scanner.opcodes import Buffer
 from gates.scanner.pickles import scan_pickles
 from gates.scanner.report import Format
 
-
 MAX_HEADER = 64 << 20
 
 

@@ -187,15 +187,15 @@ def decode_framed(buf: Buffer, pos: int, end: int, frame_end: int) -> tuple[str,
     unpickler does when it reads a *file* (``pickle.load``; ``torch.load`` and ``joblib.load``
     too): a read that does not fit in the rest of the frame discards that rest and takes its
     bytes (or line) fresh from the file at ``frame_end``; the frame is over from then on. The
-    data of ``BINBYTES``-family opcodes is the exception: it is read on across the boundary. ``(name, argument, position after it,
-    frame end still in force or None)``. A ``FRAME`` opcode returns its payload's start as the
-    position and the new frame's end."""
+    data of ``BINBYTES``-family opcodes is the exception: it is read on across the boundary.
+    Returns ``(name, argument, position after it, frame end still in force or None)``; a
+    ``FRAME`` opcode returns its payload's start as the position and the new frame's end."""
     code = buf[pos]
     entry = OPCODES.get(code)
     if entry is None:
         raise PickleSyntaxError(pos, f"invalid opcode byte 0x{code:02x}")
     name, kind = entry
-    cursor, active = pos + 1, frame_end
+    cursor, active = pos + 1, frame_end  # type: int, int | None
     pieces: list[bytes] = []
     length = 0
     for read in _reads(kind) + (("frame",) if name == "FRAME" else ()):

@@ -29,8 +29,19 @@ from typing import Any
 
 from gates.model import Severity
 from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode, decode_framed
-from gates.scanner.walk_values import (NESTED_LOADERS, BytesRef, DictV, Glob, GlobalRef, Issue, ListV, Obj,
-                                       Opaque, Payload, WalkResult)
+from gates.scanner.walk_values import (
+    NESTED_LOADERS,
+    BytesRef,
+    DictV,
+    Glob,
+    GlobalRef,
+    Issue,
+    ListV,
+    Obj,
+    Opaque,
+    Payload,
+    WalkResult,
+)
 
 HIGHEST_PROTOCOL = 5
 _MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})

@@ -11,7 +11,8 @@ runs code, downloads or evaluates expressions is in any of them.
 :func:`is_gadget` is the deny list that wins over ``module.*`` and ``package.**`` entries:
 names inside testing/utility modules (``_testing``, ``tests``, ``estimator_checks``,
 ``datasets``, ``io`` ...) and functions whose name says they run, load, save, fetch or
-evaluate something (lower-case names only: classes are CamelCase). A name the deny list matches passes only when listed exactly.
+evaluate something (lower-case names only: classes are CamelCase). A name the deny list
+matches passes only when listed exactly.
 
     secure-ai-gates scan-model --allow-preset sklearn --allow-preset pandas model.joblib
 """
@@ -20,9 +21,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
 
 _DATA = Path(__file__).with_name("presets.json")
 
@@ -30,7 +31,7 @@ GADGET_COMPONENTS = frozenset({
     "_testing", "testing", "tests", "test", "conftest", "_pytest", "pytest", "estimator_checks",
     "_show_versions", "datasets", "externals", "io", "computation", "benchmark", "benchmarks",
     "fx", "hub", "cli", "__main__", "parallel", "distributed", "scripts", "tools", "_config",
-    "config", "plotting", "callback", "dask", "spark", "_doctest", "conftest",
+    "config", "plotting", "callback", "dask", "spark", "_doctest",
 })
 _GADGET_NAME = re.compile(
     r"^_*(assert|run|exec|eval|spawn|system|popen|shell|subprocess|call|fetch|download|load|read|"

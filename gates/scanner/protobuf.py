@@ -9,7 +9,7 @@ fields are allowed, as in protobuf itself.
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from gates.scanner.opcodes import Buffer
 

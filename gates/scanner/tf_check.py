@@ -21,7 +21,7 @@ judged by :mod:`.keras_check`. Variables and assets are raw data and not read.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from gates.model import Severity
 from gates.scanner import keras_check

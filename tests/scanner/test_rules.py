@@ -13,13 +13,20 @@ import pytest
 
 import gates.scanner
 from gates.scanner import RULES, Format
-
 from tests.scanner import crafted
-from tests.scanner.malicious import (joblib_dual, keras_zip, legacy_torch, onnx_with_location, safetensors, tar_bytes,
-                                     zip_bytes)
+from tests.scanner.malicious import (
+    joblib_dual,
+    keras_zip,
+    legacy_torch,
+    onnx_with_location,
+    safetensors,
+    tar_bytes,
+    zip_bytes,
+)
 
 SOURCE = Path(gates.scanner.__file__).parent
-RULE_LITERAL = re.compile(r'"((?:PICKLE|ZIP|ARCHIVE|SAFETENSORS|KERAS|ONNX|NUMPY|MODEL|TORCHSCRIPT|GGUF|CHAT|TF|TFLITE)-[A-Z-]+)"')
+RULE_LITERAL = re.compile(
+    r'"((?:PICKLE|ZIP|ARCHIVE|SAFETENSORS|KERAS|ONNX|NUMPY|MODEL|TORCHSCRIPT|GGUF|CHAT|TF|TFLITE)-[A-Z-]+)"')
 
 
 def test_every_emitted_rule_is_registered() -> None:
