@@ -41,10 +41,9 @@ GADGET_GLOBALS = frozenset({
     "cycler", "joiner", "namespace", "lipsum", "range", "dict", "self", "config", "request",
     "url_for", "get_flashed_messages", "g", "session", "raise_exception", "strftime_now",
 })
-_STRING_FILTERS = frozenset({
-    "format", "join", "replace", "reverse", "string", "lower", "upper", "title", "capitalize", "trim",
-    "first", "last", "list", "batch", "slice", "safe", "e", "escape", "urlencode", "center", "indent",
-    "truncate", "wordwrap", "striptags", "sum", "min", "max", "random", "unique", "sort", "map", "select",
+_STRING_FILTERS = frozenset({  # filters that can produce underscores from other values
+    "format", "join", "replace", "reverse", "string", "list", "first", "last", "batch", "slice", "map", "select",
+    "attr", "urlencode",
 })
 _ATTRIBUTE_FILTERS = frozenset({"map", "sort", "selectattr", "rejectattr", "groupby", "sum", "unique", "min", "max"})
 
@@ -55,7 +54,7 @@ def _problems(tree: Any, nodes: Any) -> Iterator[str]:
         target = assign.target
         value = assign.node if isinstance(assign, nodes.Assign) else assign.iter
         if _builds_string(value, nodes, tainted):
-            tainted.update(n.name for n in target.find_all(nodes.Name))
+            tainted.update(n.name for n in [target, *target.find_all(nodes.Name)] if isinstance(n, nodes.Name))
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Include, nodes.Import,
                                nodes.FromImport, nodes.Extends)):
         if isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
