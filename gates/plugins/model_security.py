@@ -8,9 +8,12 @@ skipped; an endpoint that does not answer (beyond the error budget) means error,
 
 from __future__ import annotations
 
+import shutil
 import statistics
+import tempfile
 from pathlib import Path
 
+from gates.base_inputs import BaseInputs
 from gates.endpoint import EndpointClient, ErrorBudget, ErrorBudgetExceeded, accepts_system_prompt
 from gates.endpoint.targets import settings_to_options
 from gates.errors import ConfigError
@@ -24,6 +27,15 @@ from gates.probes.model import Probe, ProbeResult
 from gates.probes.options import DEFAULT_TESTS, KEY, ModelSecurityOptions
 from gates.probes.refusal import RefusalDetector
 from gates.probes.suite import compose_system_prompt, run_probes
+from gates.probes.trusted import (
+    Origin,
+    TestRunSpec,
+    change_findings,
+    origin_note,
+    plan_probe_files,
+    plan_tests,
+    tests_table,
+)
 
 
 class ModelSecurityGate(Gate):
@@ -45,7 +57,9 @@ class ModelSecurityGate(Gate):
         system = compose_system_prompt(opts.system_prompt, planted) if planted else None
         canaries = [c for c in (planted, opts.canary) if c]
         secrets = canaries + [s for s in (settings.api_key,) if s]
-        probes = ctx.select_shard(self._probes(ctx, opts), key=lambda p: p.id)
+        base = BaseInputs.open(ctx.workspace, ctx.github.base_sha) if ctx.github.base_sha else None
+        all_probes, probe_changes = self._probes(ctx, opts, base)
+        probes = ctx.select_shard(all_probes, key=lambda p: p.id)
         with EndpointClient(settings, cancelled=ctx.cancelled, deadline=ctx.deadline) as client:
             target = client.redact(settings.url.split("?", 1)[0])
             budget = ErrorBudget(len(probes), settings.error_budget, target)
@@ -57,9 +71,9 @@ class ModelSecurityGate(Gate):
             except ErrorBudgetExceeded as exc:
                 return Errored(f"the endpoint did not answer reliably: {exc}",
                                metrics={"request_failures": budget.counts})
-        findings = probe_findings(results, secrets, self.tool)
+        findings = probe_findings(results, secrets, self.tool) + probe_changes
         test_findings, test_run = self._user_tests(ctx, opts, settings_to_options(settings), planted or opts.canary,
-                                                   system, secrets)
+                                                   system, secrets, base)
         evaluated = sum(1 for r in results if r.error is None)
         return Checked(
             findings=tuple(findings + test_findings),
@@ -71,37 +85,45 @@ class ModelSecurityGate(Gate):
 
     # -- parts --------------------------------------------------------------------------
 
-    def _probes(self, ctx: GateContext, opts: ModelSecurityOptions) -> list[Probe]:
+    def _probes(self, ctx: GateContext, opts: ModelSecurityOptions,
+                base: BaseInputs | None) -> tuple[list[Probe], list[Finding]]:
         probes = load_builtin() if opts.builtin_probes else []
-        files = []
-        for index, name in enumerate(opts.probe_files):
-            path = ctx.path(name)
-            if not path.is_file():
-                raise ConfigError(f"probe file {name} does not exist in the workspace",
-                                  key=f"{KEY}.probe-files.{index}")
-            files.append(path)
-        probes += load_files(files, workspace=ctx.workspace)
+        files = plan_probe_files(ctx.workspace, opts.probe_files, base, ctx.work_dir / "base-probes")
+        for index, name in files.missing:
+            raise ConfigError(f"probe file {name} does not exist in the workspace", key=f"{KEY}.probe-files.{index}")
+        probes += load_files(files.from_base, workspace=files.base_root)
+        probes += load_files(files.from_change, workspace=ctx.workspace)
         check_unique(probes)
-        return [p for p in probes if opts.selects(p)]
+        first_shard = ctx.shard is None or ctx.shard.index == 1
+        return [p for p in probes if opts.selects(p)], change_findings(files.changed, self.tool) if first_shard else []
 
     def _user_tests(self, ctx: GateContext, opts: ModelSecurityOptions, endpoint: dict[str, object],
-                    canary: str | None, system: str | None,
-                    secrets: list[str]) -> tuple[list[Finding], usertests.UserTestRun | None]:
+                    canary: str | None, system: str | None, secrets: list[str],
+                    base: BaseInputs | None) -> tuple[list[Finding], usertests.UserTestRun | None]:
         if not opts.tests or (ctx.shard is not None and ctx.shard.index != 1):
             return [], None
-        missing = [t for t in opts.tests if not Path(ctx.path(t.split("::", 1)[0])).exists()]
-        if missing:
-            if not opts.tests_explicit and opts.tests == (DEFAULT_TESTS,):
-                ctx.log(f"model-security: no {DEFAULT_TESTS}; only the probe suite runs")
-                return [], None
-            raise ConfigError(f"security tests not found in the workspace: {', '.join(missing)}", key=f"{KEY}.tests")
-        env = usertests.endpoint_environment(endpoint, canary, system)
-        run = usertests.run_user_tests(ctx.workspace, opts.tests, work_dir=ctx.work_dir, env=env,
-                                       timeout=ctx.remaining(), python=opts.python,
-                                       extra_args=(f"--rootdir={ctx.workspace}", *opts.pytest_args))
-        findings = user_test_findings(run.cases, secrets, opts.test_severity, self.tool)
-        if run.ran == 0:
-            findings.append(no_tests_finding(list(opts.tests), run.output_tail, self.tool))
+        scratch = tempfile.mkdtemp(prefix="secure-ai-gates-base-tests-")
+        try:
+            plan = plan_tests(ctx.workspace, opts.tests, base, Path(scratch) / "tests")
+            if plan.missing:
+                if not opts.tests_explicit and opts.tests == (DEFAULT_TESTS,):
+                    ctx.log(f"model-security: no {DEFAULT_TESTS}; only the probe suite runs")
+                    return [], None
+                raise ConfigError(f"security tests not found in the workspace: {', '.join(plan.missing)}",
+                                  key=f"{KEY}.tests")
+            env = usertests.endpoint_environment(endpoint, canary, system)
+            runs = [usertests.run_user_tests(spec.root, spec.targets, work_dir=ctx.work_dir, env=env,
+                                             timeout=ctx.remaining(), python=opts.python, origin=spec.origin.value,
+                                             extra_args=(f"--rootdir={spec.root}", *_confined(spec), *opts.pytest_args))
+                    for spec in plan.runs]
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        run = usertests.combine(runs)
+        findings = change_findings(plan.changed, self.tool) + user_test_findings(run.cases, secrets,
+                                                                                 opts.test_severity, self.tool)
+        for part, spec in zip(runs, plan.runs):
+            if part.ran == 0:
+                findings.append(no_tests_finding(list(spec.targets), part.output_tail, self.tool))
         return findings, run
 
     # -- reporting ----------------------------------------------------------------------
@@ -116,7 +138,7 @@ class ModelSecurityGate(Gate):
                          + (f", {skipped} not evaluated" if skipped else "") + ("" if has_canary else " (no canary)"))
         if run is not None:
             o = usertests.Outcome
-            parts.append(f"{len(run.cases)} security tests: {run.count(o.FAILED)} failed, "
+            parts.append(f"{len(run.cases)} security tests{origin_note(run.cases)}: {run.count(o.FAILED)} failed, "
                          f"{run.count(o.ERROR)} errors, {run.count(o.SKIPPED)} skipped")
         return "; ".join(parts) or "nothing to check"
 
@@ -134,9 +156,7 @@ class ModelSecurityGate(Gate):
         if results:
             blocks.append("#### Probes\n\n" + results_table(results, secrets))
         if run is not None:
-            lines = ["#### Security tests", "", "| test | result |", "|---|---|"]
-            lines += [f"| `{c.nodeid}` | {c.outcome.value} |" for c in run.cases]
-            blocks.append("\n".join(lines))
+            blocks.append("#### Security tests\n\n" + tests_table(run.cases))
         return "\n\n".join(blocks)
 
     @staticmethod
@@ -155,3 +175,8 @@ class ModelSecurityGate(Gate):
             for outcome in usertests.Outcome:
                 metrics[f"tests_{outcome.value}"] = run.count(outcome)
         return metrics
+
+
+def _confined(spec: TestRunSpec) -> tuple[str, ...]:
+    """The base run loads no conftest.py from above its own directory."""
+    return (f"--confcutdir={spec.root}",) if spec.origin is Origin.BASE else ()

@@ -50,6 +50,7 @@ class TestCase:
     outcome: Outcome
     message: str = ""
     detail: str = ""
+    origin: str = ""  # where the test file came from on a pull request (see gates.probes.trusted.Origin)
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,19 @@ def endpoint_environment(options: Mapping[str, object], canary: str | None,
     return env
 
 
+def combine(runs: Sequence[UserTestRun]) -> UserTestRun:
+    """Several pytest runs as one: every case (each keeps its origin), the worst exit status."""
+    return UserTestRun(tuple(c for r in runs for c in r.cases), max((r.exit_code for r in runs), default=0),
+                       "\n".join(r.output_tail for r in runs)[-5000:])
+
+
 def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, env: Mapping[str, str],
-                   timeout: float, python: str | None = None, extra_args: Sequence[str] = ()) -> UserTestRun:
-    """Run pytest on ``targets`` (workspace-relative) and return the parsed results."""
+                   timeout: float, python: str | None = None, extra_args: Sequence[str] = (),
+                   origin: str = "") -> UserTestRun:
+    """Run pytest on ``targets`` (relative to ``workspace``, the directory it runs in) and return the results.
+
+    ``origin`` labels the cases (on a pull request: the base commit's copy of the tests or the change).
+    """
     python = python or sys.executable
     xml_path = work_dir / "user-tests.junit.xml"
     xml_path.unlink(missing_ok=True)
@@ -104,18 +115,19 @@ def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, e
     if done.returncode in (2, 3, 4):
         meaning = {2: "a test file could not be collected (import or syntax error)", 3: "pytest crashed",
                    4: "pytest was called wrongly (a test path may not exist)"}[done.returncode]
-        raise GateError(f"pytest exited with status {done.returncode}: {meaning}:\n{tail[-1500:]}")
+        raise GateError(f"pytest{f' (tests from: {origin})' if origin else ''} exited with status "
+                        f"{done.returncode}: {meaning}:\n{tail[-1500:]}")
     if done.returncode == 5:
         return UserTestRun((), 5, tail)
     if not xml_path.is_file():
         if "No module named pytest" in tail:
             raise EngineMissing("pytest", "security", detail=f"for {python}")
         raise ToolError(f"pytest exited with {done.returncode} but wrote no JUnit XML at {xml_path}", tool="pytest")
-    return UserTestRun(parse_junit(xml_path), done.returncode, tail)
+    return UserTestRun(parse_junit(xml_path, origin), done.returncode, tail)
 
 
-def parse_junit(path: Path) -> tuple[TestCase, ...]:
-    """Test cases from a pytest JUnit XML file (xunit1 family: ``file`` and 0-based ``line``)."""
+def parse_junit(path: Path, origin: str = "") -> tuple[TestCase, ...]:
+    """Test cases from a pytest JUnit XML file (xunit1 family: ``file`` and 0-based ``line``), labelled ``origin``."""
     data = path.read_bytes()
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # pytest never writes them: refuse entity tricks
         raise ToolError(f"pytest's JUnit XML {path} contains a DTD or entity declaration; refusing to parse it",
@@ -140,5 +152,5 @@ def parse_junit(path: Path) -> tuple[TestCase, ...]:
         if file and "." in classname and not classname.endswith(Path(file).stem):
             nodeid = f"{file}::{classname.rsplit('.', 1)[-1]}::{name}"
         cases.append(TestCase(nodeid, file, int(line) + 1 if line and line.isdigit() else None, outcome,
-                              message, detail))
+                              message, detail, origin))
     return tuple(cases)
