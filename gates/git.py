@@ -59,13 +59,13 @@ class Change:
 
 
 def run(cwd: Path, *args: str, ok_codes: Iterable[int] = (0,), timeout: float = TIMEOUT_S,
-        binary: bool = False) -> proc.Completed:
+        binary: bool = False, input_text: str | None = None) -> proc.Completed:
     """Run ``git -C cwd args`` under the policy above; ToolError on an unexpected exit status."""
     exe = proc.find_executable("git")
     if exe is None:
         raise GitUnavailable("git is not installed")
     return proc.run([exe, *_POLICY, "-C", str(cwd), *args], timeout=timeout, ok_codes=ok_codes,
-                    env=_ENV, tool="git", binary=binary)
+                    env=_ENV, tool="git", binary=binary, input_text=input_text)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gates.config.policy import stricter
 from gates.config.run_config import Config, PlannedGate
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
 from gates.decide import decide
@@ -41,6 +42,7 @@ class RunRequest:
     fail_on: Severity | None = None  # --fail-on: overrides every gate's threshold
     shard: Shard | None = None
     update_baseline: bool = False
+    flags_tighten_only: bool = False  # on pull requests --fail-on may only lower a threshold
     heartbeat_s: float = 30.0
     today: dt.date = field(default_factory=dt.date.today)
 
@@ -179,7 +181,9 @@ def _finish(request: RunRequest, results: dict[str, GateResult], item: _Running,
             finished: float, on_done: Callable[[GateResult, list[str]], None] | None) -> None:
     cls = item.cls
     section = request.config.gate(item.name)
-    fail_on = request.fail_on or section.fail_on or request.config.fail_on or cls.default_fail_on
+    fail_on = section.fail_on or request.config.fail_on or cls.default_fail_on
+    if request.fail_on is not None:
+        fail_on = stricter(request.fail_on, fail_on) if request.flags_tighten_only else request.fail_on
     result = decide(name=cls.name, title=cls.title, tool=cls.tool, outcome=outcome, explicit=item.explicit,
                     fail_on=fail_on, waivers=request.config.waivers, duration_s=finished - item.started,
                     today=request.today, shard=str(request.shard) if request.shard else None)

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("run", help="run the gates and write the reports",
                             description="Run the selected gates and write report.json, results.sarif, summary.md.")
     parser.add_argument("--config", metavar="FILE", help="config file (default .github/secure-ai-gates.yml if present)")
+    parser.add_argument("--policy", metavar="FILE",
+                        help="trusted policy file: outside the workspace, or workspace-relative and then read from "
+                             "the pull request's base commit (default: the config file at the base commit)")
     parser.add_argument("--workspace", metavar="DIR", help="repository root (default $GITHUB_WORKSPACE or .)")
     parser.add_argument("--gates", metavar="NAME,NAME", help="run exactly these gates; each one must then run")
     parser.add_argument("--report-dir", metavar="DIR", help="where reports go (default secure-ai-gates-report/)")
@@ -39,15 +42,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the gates; 0 passed, 1 a gate failed, 3 a gate could not decide."""
     from gates.config.inputs import ActionInputs
-    from gates.config.run_config import (
-        DEFAULT_REPORT_DIR,
-        Overrides,
-        load_config,
-        parse_gate_list,
-        plan_gates,
-        resolve_config_path,
-    )
+    from gates.config.policy_report import policy_result
+    from gates.config.run_config import DEFAULT_REPORT_DIR, Overrides, parse_gate_list, plan_gates
     from gates.config.settings import EndpointSettings, GitHubEnv, Shard
+    from gates.config.trusted import resolve_policy
     from gates.files import prepare_report_dir
     from gates.ghactions import mask
     from gates.model import Severity
@@ -61,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     workspace = Path(args.workspace or inputs.workspace or environ.get("GITHUB_WORKSPACE") or ".").resolve()
     if not workspace.is_dir():
         raise UsageError(f"workspace {workspace} is not a directory")
-    config = load_config(resolve_config_path(args.config or inputs.config, workspace))
+    token = inputs.github_token or environ.get("GITHUB_TOKEN") or None
+    github = GitHubEnv.from_environ(environ, token=token)
+    trusted = resolve_policy(workspace, args.config or inputs.config, args.policy or inputs.policy, github,
+                             report_dir=args.report_dir or inputs.report_dir)
+    config = trusted.config
     if Path(config.source).is_absolute() and Path(config.source).is_relative_to(workspace):
         config = dataclasses.replace(config, source=Path(config.source).relative_to(workspace).as_posix())
 
@@ -87,8 +89,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{'--endpoint' if args.endpoint else 'input endpoint'}: {problem} ({URL_HINT})")
         endpoint = (dataclasses.replace(endpoint, url=overrides.endpoint_url) if endpoint
                     else EndpointSettings(url=overrides.endpoint_url))
-    token = inputs.github_token or environ.get("GITHUB_TOKEN") or None
-    github = GitHubEnv.from_environ(environ, token=token)
     if github.actions:
         for secret in (token, endpoint.api_key if endpoint else None):
             if secret:
@@ -99,11 +99,16 @@ def run(args: argparse.Namespace) -> int:
     request = RunRequest(workspace=workspace, report_dir=report_dir, config=config,
                          plan=plan_gates(config, overrides, gate_names()), github=github, endpoint=endpoint,
                          fail_on=overrides.fail_on, shard=overrides.shard,
-                         update_baseline=overrides.update_baseline,
+                         update_baseline=overrides.update_baseline, flags_tighten_only=github.is_pull_request,
                          heartbeat_s=float(environ.get("SECURE_AI_GATES_HEARTBEAT", "30")))
     printer = _GatePrinter(github.actions)
+    printer.progress(f"policy: {trusted.origin}")
     printer.start(request)
     result = run_gates(request, on_done=printer.done, on_progress=printer.progress)
+    policy = policy_result(trusted, result, github.repository)
+    if policy is not None:
+        result = dataclasses.replace(result, gates=(policy, *result.gates))
+        printer.done(policy, [f"- {c.describe()}" for c in trusted.changes])
 
     publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
     _install_hint(result)

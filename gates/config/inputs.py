@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gates.errors import ConfigError
 
-INPUT_NAMES = ("config", "gates", "workspace", "endpoint", "fail-on", "report-dir", "github-token",
+INPUT_NAMES = ("config", "policy", "gates", "workspace", "endpoint", "fail-on", "report-dir", "github-token",
                "check-name", "upload-sarif", "runtime", "shard", "update-baseline")
 
 
@@ -43,6 +43,7 @@ class ActionInputs:
     """Every input of action.yml that the entrypoint reads."""
 
     config: str | None = None
+    policy: str | None = None  # a trusted policy file (see gates.config.trusted)
     gates: str | None = None
     workspace: str | None = None
     endpoint: str | None = None
@@ -71,7 +72,7 @@ class ActionInputs:
         if runtime is not None and runtime not in ("docker", "host"):
             raise ConfigError(f"must be docker or host, got {runtime!r}", source="action inputs", key="runtime")
         return cls(
-            config=values["config"], gates=values["gates"], workspace=values["workspace"],
+            config=values["config"], policy=values["policy"], gates=values["gates"], workspace=values["workspace"],
             endpoint=values["endpoint"], fail_on=values["fail-on"], report_dir=values["report-dir"],
             github_token=values["github-token"], check_name=values["check-name"],
             upload_sarif=parse_bool("upload-sarif", values["upload-sarif"], False), runtime=runtime,

@@ -29,16 +29,24 @@ def _loader() -> Any:
 
 def load_yaml(path: Path) -> tuple[Any, Any]:
     """Return ``(data, node)`` for a YAML file; the node tree gives line numbers."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("file not found", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    return load_yaml_bytes(data, str(path))
+
+
+def load_yaml_bytes(data: bytes, source: str) -> tuple[Any, Any]:
+    """Return ``(data, node)`` for YAML text read elsewhere (e.g. from a commit); ``source`` names it."""
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", source=str(path)) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=str(path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
+        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source) from None
+    path = source
     try:
         loader_class = _loader()
         node = yaml.compose(text, Loader=loader_class)
@@ -50,11 +58,11 @@ def load_yaml(path: Path) -> tuple[Any, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", source=str(path), line=line) from None
+        raise ConfigError(f"invalid YAML: {exc.problem or exc}", source=path, line=line) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", source=str(path)) from None
+        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
     if node is not None:
-        _reject_duplicate_keys(node, (), str(path))
+        _reject_duplicate_keys(node, (), path)
     return data, node
 
 

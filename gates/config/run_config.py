@@ -45,6 +45,7 @@ class Config:
     timeout_s: float | None = None  # default per-gate time limit; else each gate's own
     concurrency: int | None = None
     report_dir: str | None = None
+    generated: tuple[str, ...] = ()  # globs of files earlier workflow steps write (exempt from the tree check)
 
     def gate(self, name: str) -> GateConfig:
         """The section of ``name`` (empty when the file does not mention it)."""
@@ -90,10 +91,16 @@ def load_config(path: Path | None) -> Config:
     """Read, validate and type the config file; ``None`` gives the built-in defaults."""
     if path is None:
         return Config()
-    from gates.config.loader import line_of, load_yaml, validate
+    from gates.config.loader import load_yaml
 
     data, node = load_yaml(path)
-    source = str(path)
+    return config_from_data(data, node, str(path))
+
+
+def config_from_data(data: Any, node: Any, source: str) -> Config:
+    """Validate and type a parsed config document (``node`` gives line numbers; may be None)."""
+    from gates.config.loader import line_of, validate
+
     if data is None:
         data = {}
     validate(data, node, source)
@@ -117,6 +124,7 @@ def load_config(path: Path | None) -> Config:
         timeout_s=parse_duration(data["timeout"]) if "timeout" in data else None,
         concurrency=data.get("concurrency"),
         report_dir=data.get("report-dir"),
+        generated=tuple(data.get("generated") or ()),
     )
 
 

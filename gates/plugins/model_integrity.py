@@ -4,7 +4,10 @@ Two checks over the model paths (default ``models/``):
   1. integrity: hashes from a manifest (lock) or a model_signing signature, trusted as in
      :mod:`gates.manifest.trust`; without either, each path gets a MODEL-UNPINNED finding;
   2. the static scanner (:mod:`gates.scanner`) over every file under the paths (formats are
-     detected by content); its findings pass through unchanged.
+     detected by content); its findings pass through unchanged. Options: ``allow-globals``,
+     ``allow-presets`` (curated class lists), ``unknown-global-severity`` and ``not-scanned``
+     (``block``, the default: a file the scanner cannot judge is a high MODEL-NOT-SCANNED
+     finding that fails the gate; ``warn``: the same finding at info).
 """
 
 from __future__ import annotations
@@ -105,8 +108,14 @@ class ModelIntegrityGate(Gate):
                                       TrustLevel.WORKING_TREE, root_rel="", manifest_rel=None, tool=self.name)
         files = ctx.select_shard([f.path for f in tree.files], key=ctx.relative)
         unknown = ctx.option("unknown-global-severity")
-        policy = ScanPolicy(extra_allowed=frozenset(as_list(ctx.option("allow-globals"))),
-                            unknown_global_severity=Severity.parse(unknown) if unknown else Severity.HIGH)
+        not_scanned = ctx.option("not-scanned", "block")
+        try:
+            policy = ScanPolicy(extra_allowed=frozenset(as_list(ctx.option("allow-globals"))),
+                                unknown_global_severity=Severity.parse(unknown) if unknown else Severity.HIGH,
+                                presets=frozenset(as_list(ctx.option("allow-presets"))),
+                                not_scanned_severity=Severity.HIGH if not_scanned == "block" else Severity.INFO)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="model-integrity.allow-presets") from None
         ctx.log(f"{self.name}: scanning {len(files)} file(s) statically")
         report = scan_paths(files, root=ctx.workspace, policy=policy)
         from gates import __version__

@@ -41,17 +41,40 @@ class DecompressionLimit(Exception):
 DECOMPRESS_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
 
 
-def decompress_bounded(engine: Any, buf: Buffer, start: int, end: int, limit: int) -> bytes:
+def decompress_bounded(engine: Any, buf: Buffer, start: int, end: int, limit: int,
+                       next_engine: Callable[[], Any] | None = None) -> bytes:
     """Feed ``buf[start:end]`` to ``engine`` in 1 MiB chunks; at most ``limit`` bytes out.
 
+    With ``next_engine``, a stream that ends before the data does is followed by the next
+    member, as Python's ``gzip``/``bz2``/``lzma`` readers and joblib's readers do: NUL padding
+    between gzip members is skipped, and bytes after the last member that start no valid
+    stream end the data (the readers ignore them or fail after returning everything before).
     Raises :class:`DecompressionLimit` beyond the limit and the codec's own error on corrupt
-    data (one of ``DECOMPRESS_ERRORS``). Never holds more than ``limit`` + 1 MiB in memory.
+    data in the first member (one of ``DECOMPRESS_ERRORS``). Never holds more than ``limit``
+    + 1 MiB in memory.
     """
-    out, total, pos = [], 0, start
-    while pos < end and not getattr(engine, "eof", False):
-        chunk = bytes(buf[pos:min(end, pos + _CHUNK)])
-        pos += len(chunk)
-        data = engine.decompress(chunk, limit + 1 - total)
+    out, total, pos, pending, members = [], 0, start, b"", 0
+    while True:
+        if getattr(engine, "eof", False):
+            if next_engine is None:
+                break
+            pending, pos = _next_member(engine.unused_data, buf, pos, end)
+            if not pending:
+                break
+            engine, members = next_engine(), members + 1
+        if pending:
+            chunk, pending = pending, b""
+        elif pos < end:
+            chunk = bytes(buf[pos:min(end, pos + _CHUNK)])
+            pos += len(chunk)
+        else:
+            break
+        try:
+            data = engine.decompress(chunk, limit + 1 - total)
+        except DECOMPRESS_ERRORS:
+            if members:
+                break  # trailing garbage after a complete member
+            raise
         total += len(data)
         if total > limit:
             raise DecompressionLimit
@@ -59,13 +82,23 @@ def decompress_bounded(engine: Any, buf: Buffer, start: int, end: int, limit: in
     return b"".join(out)
 
 
+def _next_member(unused: bytes, buf: Buffer, pos: int, end: int) -> tuple[bytes, int]:
+    """The start of the next member (past NUL padding) and the position after it in ``buf``."""
+    rest = unused.lstrip(b"\x00")
+    while not rest and pos < end:
+        rest = bytes(buf[pos:min(end, pos + _CHUNK)]).lstrip(b"\x00")
+        pos = min(end, pos + _CHUNK)
+    return rest, pos
+
+
 def scan_compressed(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
                     depth: int, codec: str, scan: BlobScanner) -> None:
-    """Decompress (bounded) and scan the content as ``member[codec]``."""
+    """Decompress every member (bounded) and scan the concatenation as ``member[codec]``."""
     label = f"{member or ''}[{codec}]"
     limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_DECOMPRESSED - ctx.decompressed)
     try:
-        data = decompress_bounded(_decompressor(codec), buf, start, end, limit)
+        data = decompress_bounded(_decompressor(codec), buf, start, end, limit,
+                                  next_engine=lambda: _decompressor(codec))
     except DecompressionLimit:
         ctx.add("ARCHIVE-LIMIT", Severity.HIGH, member,
                 f"{codec} stream decompresses to more than {limit >> 20} MiB; it was not inspected",
@@ -82,7 +115,7 @@ def scan_compressed(ctx: ScanContext, buf: Buffer, start: int, end: int, member:
     ctx.members.append(f"{label}: {found.value}")
 
 
-class _View(io.RawIOBase):
+class View(io.RawIOBase):
     """A seekable read-only file over ``buf[start:end]`` without copying it."""
 
     def __init__(self, buf: Buffer, start: int, end: int) -> None:
@@ -114,7 +147,7 @@ def scan_tar(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | 
     """Scan every regular file of a tar archive in place."""
     prefix = f"{member}!" if member else ""
     try:
-        with tarfile.open(fileobj=_View(buf, start, end), mode="r:") as archive:
+        with tarfile.open(fileobj=View(buf, start, end), mode="r:") as archive:
             for count, info in enumerate(archive):
                 if count >= MAX_MEMBERS:
                     ctx.add(

@@ -1,8 +1,10 @@
 """Detect a byte range's format from its content and scan it with the right checker.
 
 Order of detection: zip, NumPy ``.npy``, 7z, HDF5, compressed streams (gzip, bzip2, xz,
-lzma, zlib: joblib's compressed files), tar, safetensors, pickle with a ``PROTO`` header,
-ONNX, JSON, then a protocol-0/1 pickle. Anything else is ``unknown``; unknown ranges up to
+lzma, zlib: joblib's compressed files), tar, GGUF, TFLite, safetensors, pickle with a
+``PROTO`` header, ONNX and TensorFlow protobufs (parsed, see :mod:`.protobuf`), JSON, then a
+protocol-0/1 pickle. Whatever the format, the range is also walked as a pickle from its
+first byte (a polyglot gives ``MODEL-POLYGLOT``). Anything else is ``unknown``; unknown ranges up to
 16 MiB are still searched for embedded pickle streams.
 
 Decision: 7z archives cannot be opened without a dependency the project does not take, so
@@ -14,11 +16,13 @@ which is how ``malicious1.7z`` is also reported critical. LZ4 and Zstandard stre
 from __future__ import annotations
 
 from gates.model import Severity
-from gates.scanner import archives, keras_check, onnx_check, safetensors_check
+from gates.scanner import archives, gguf_check, keras_check, onnx_check, safetensors_check, tf_check, tflite_check
 from gates.scanner.context import EMBED_SEARCH_BYTES, MAX_DEPTH, ScanContext
+from gates.scanner.joblib_arrays import make_hook
 from gates.scanner.npy import scan_npy
 from gates.scanner.opcodes import Buffer
-from gates.scanner.pickles import scan_pickles, search_embedded, starts_with_proto
+from gates.scanner.pickle_walk import walk
+from gates.scanner.pickles import check_frames, looks_like_pickle, scan_pickles, search_embedded, starts_with_proto
 from gates.scanner.report import Format
 from gates.scanner.zips import scan_zip
 
@@ -28,10 +32,42 @@ _COMPRESSED = (
 
 
 def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None, depth: int = 0) -> Format:
-    """Scan ``buf[start:end]`` (a file or an archive member) and return its format."""
+    """Scan ``buf[start:end]`` (a file or an archive member) and return its format.
+
+    A range detected as anything but a pickle is also walked as a pickle from its first byte
+    (:func:`_also_pickle`): ``pickle.load`` ignores magic numbers.
+    """
     end = min(end, len(buf))
     if end <= start:
         return Format.EMPTY
+    found = _detect_and_scan(ctx, buf, start, end, member, depth)
+    if found not in _PICKLE_FORMATS and bytes(buf[start:start + 1]) not in (b"P", b"\x00"):
+        _also_pickle(ctx, buf, start, end, member, found)
+    return found
+
+
+# walked as pickles already (UNKNOWN: the walk from the first byte found no pickle)
+_PICKLE_FORMATS = frozenset({Format.PICKLE, Format.JOBLIB, Format.PYTORCH_LEGACY, Format.EMPTY, Format.UNKNOWN})
+
+
+def _also_pickle(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None, found: Format) -> None:
+    """Report a polyglot: bytes of another format that ``pickle.load`` also runs as a pickle.
+
+    ``PERSID`` first (every zip starts with ``P``) is skipped: a plain unpickler refuses it.
+    """
+    result = walk(buf, start, end, make_hook())
+    if not (result.globals and looks_like_pickle(result, ctx.policy)):
+        return
+    ctx.add("MODEL-POLYGLOT", Severity.HIGH, member,
+            f"the {found.value} data is also a pickle from its first byte that imports globals: "
+            "pickle.load (and loaders built on it) runs it whatever the file looks like", found.value)
+    ctx.pickles += 1
+    ctx.add_walk(result, member, f" (the {found.value} data read as a pickle)", buf=buf)
+    check_frames(ctx, buf, result, end, member, f" (the {found.value} data read as a pickle)")
+
+
+def _detect_and_scan(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None,
+                     depth: int) -> Format:
     head = bytes(buf[start:start + 16])
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         if depth >= MAX_DEPTH:
@@ -65,6 +101,12 @@ def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
             return _too_deep(ctx, member)
         archives.scan_tar(ctx, buf, start, end, member, depth, scan_blob)
         return Format.TAR
+    if gguf_check.looks_like(head):
+        gguf_check.scan(ctx, buf, start, end, member)
+        return Format.GGUF
+    if tflite_check.looks_like(buf, start, end):
+        tflite_check.scan(ctx, buf, start, end, member)
+        return Format.TFLITE
     if safetensors_check.looks_like(head):
         safetensors_check.scan(ctx, buf, start, end, member)
         return Format.SAFETENSORS
@@ -73,6 +115,11 @@ def scan_blob(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str |
     if onnx_check.looks_like(buf, start, end):
         onnx_check.scan(ctx, buf, start, end, member)
         return Format.ONNX
+    tf_kinds = tf_check.detect(buf, start, end)
+    if tf_kinds:
+        for kind in tf_kinds:
+            tf_check.scan(ctx, buf, start, end, member, kind)
+        return Format.TF_FINGERPRINT if tf_kinds == ("fingerprint",) else Format.TENSORFLOW
     if head[:1] in (b"{", b"[") and keras_check.scan_json(ctx, buf, start, end, member):
         return Format.JSON
     found = _pickle_format(ctx, buf, start, end, member, definite=False)

@@ -4,11 +4,15 @@ Files are memory-mapped read-only, so only the bytes a checker touches are read 
 checkpoint's tensor storages never are). Directories are walked without following symbolic
 links to directories; every regular file is scanned by content, whatever its name.
 
-Files whose name promises a model (``.pt``, ``.pkl``, ``.bin`` ...) but whose content is no
-known format give ``MODEL-UNRECOGNISED-FORMAT`` (info, never blocking: raw weight files such
-as ONNX external data are legitimately opaque): no pickle loader can execute them
-(``bad_pytorch.pt`` is a PNG, ``not_a_pickle.bin`` fails UTF-8 decoding of its first
-``GLOBAL`` before any import), but the file is probably not what was meant to ship. A file
+Files whose name promises a pickle-loaded model (``.pt``, ``.pkl``, ``.bin`` ...) but whose
+content is no known format give ``MODEL-UNRECOGNISED-FORMAT`` (info, never blocking: raw
+weight files such as ONNX external data are legitimately opaque): no pickle loader can
+execute them (``bad_pytorch.pt`` is a PNG, ``not_a_pickle.bin`` fails UTF-8 decoding of its
+first ``GLOBAL`` before any import), but the file is probably not what was meant to ship.
+Files named for another loader (``.gguf``, ``.pb``, ``.tflite``, ``.onnx``, ``.h5``,
+``.pte`` ...) whose content we cannot read give ``MODEL-NOT-SCANNED`` at the policy's
+``not_scanned_severity`` (high by default: the gate blocks): that loader may parse what we
+do not. A file
 that cannot be opened gives ``MODEL-UNREADABLE`` (high) and ``FileReport.error``.
 """
 
@@ -31,7 +35,14 @@ from gates.scanner.rules import TOOL, rule
 
 MODEL_SUFFIXES = frozenset({
     ".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".jbl", ".npy", ".npz", ".h5",
-    ".hdf5", ".keras", ".onnx", ".safetensors", ".sav", ".dill",
+    ".hdf5", ".keras", ".onnx", ".safetensors", ".sav", ".dill", ".gguf", ".ggml", ".pb", ".tflite",
+    ".lite", ".mar", ".pte", ".pt2", ".mlmodel", ".nemo", ".cloudpkl", ".skops",
+    ".torchscript", ".ptl", ".pdparams", ".pdmodel", ".llamafile",
+})
+# loaded by pickle-based or self-validating loaders: unknown content is inert there (info)
+_PICKLE_LOADED = frozenset({
+    ".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".jbl", ".npy", ".npz", ".safetensors",
+    ".sav", ".dill", ".cloudpkl", ".pdparams",
 })
 
 
@@ -65,10 +76,14 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
                          "unreadable")
         return FileReport(label, Format.UNKNOWN, 0, error=reason), [issue]
     suffix = os.path.splitext(path)[1].lower()
-    if found is Format.UNKNOWN and suffix in MODEL_SUFFIXES:
+    if found is Format.UNKNOWN and suffix in _PICKLE_LOADED:
         ctx.add("MODEL-UNRECOGNISED-FORMAT", Severity.INFO, None,
                 f"named like a model file ({suffix}) but its content matches no model format; "
                 "no pickle loader can run it. Check it is the file you meant to ship", suffix)
+    elif found is Format.UNKNOWN and suffix in MODEL_SUFFIXES:
+        ctx.add("MODEL-NOT-SCANNED", policy.not_scanned_severity, None,
+                f"named like a {suffix} model but its content is no format this scanner reads; its loader "
+                "may still run it, so it was not judged. Scan it with a tool for that format, or remove it", suffix)
     report = FileReport(label, found, size, ctx.pickles, tuple(sorted(ctx.globals)), tuple(ctx.members))
     return report, ctx.issues
 

@@ -18,6 +18,7 @@ import math
 import re
 from typing import Any
 
+from gates.scanner.dtypes import descr_has_object
 from gates.scanner.opcodes import Buffer, PickleSyntaxError
 from gates.scanner.pickle_walk import walk
 from gates.scanner.walk_values import DictV, Glob, Obj, WalkResult
@@ -25,6 +26,7 @@ from gates.scanner.walk_values import DictV, Glob, Obj, WalkResult
 WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 _DTYPE_STR = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)")
 _MAX_DEPTH = 8
+_NPY_ITEM_HASOBJECT = 0x01  # dtype.flags bit set for dtypes holding references
 _SPECULATIVE_BYTES = 1 << 20
 
 
@@ -36,15 +38,16 @@ def _dtype_of(value: Any) -> tuple[int, bool] | None:
     args = value.args if isinstance(value.args, tuple) else ()
     if not args or not isinstance(args[0], str):
         return None
+    state = value.state if isinstance(value.state, tuple) else ()
+    flags = state[7] if len(state) > 7 else 0
+    if descr_has_object(args[0]) or not isinstance(flags, int) or flags & _NPY_ITEM_HASOBJECT:
+        return 8, True  # joblib.load unpickles what follows (numpy spells objects many ways)
     match = _DTYPE_STR.match(args[0])
     if not match:
         return None
     kind, digits = match.group(1), match.group(2)
-    state = value.state if isinstance(value.state, tuple) else ()
     elsize = state[5] if len(state) > 5 and isinstance(state[5], int) else -1
     fields = state[4] if len(state) > 4 else None
-    if kind == "O":
-        return 8, True
     if isinstance(fields, DictV) and fields:
         has_object = any(_has_object(v) for v in fields.values())
         return (elsize, has_object) if elsize > 0 else None

@@ -1,6 +1,8 @@
 """ONNX models: external-data paths must stay inside the model's directory.
 
-The ``onnx`` package is not a dependency, so the protobuf is walked minimally: ModelProto ->
+The ``onnx`` package is not a dependency, so the protobuf is walked minimally
+(:mod:`.protobuf`); a range is ONNX when it parses as a ModelProto with a graph, whatever
+its first byte (TensorFlow's ``fingerprint.pb`` and other protobufs do not): ModelProto ->
 graphs (main graph, training graphs, attribute subgraphs of If/Loop/Scan, function bodies)
 -> tensors (initializers, sparse initializers, attribute tensors) -> ``external_data``
 entries. A ``location`` that is absolute, has a drive letter, contains ``..`` or resolves
@@ -19,68 +21,32 @@ from pathlib import Path, PurePosixPath
 from gates.model import Severity
 from gates.scanner.context import ScanContext
 from gates.scanner.opcodes import Buffer
+from gates.scanner.protobuf import LENGTH, VARINT, Malformed, conforms, fields, submessages
 
 _MODEL_GRAPHS = {7: "graph", 20: "training", 25: "function"}
 _MAX_DEPTH = 40
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-class _Malformed(Exception):
-    pass
-
-
-def _varint(buf: Buffer, pos: int, end: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        if pos >= end or shift > 63:
-            raise _Malformed(f"bad varint at byte {pos}")
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-
-
-def fields(buf: Buffer, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
-    """(field number, wire type, value or start, end) for each field; payloads not copied."""
-    pos = start
-    while pos < end:
-        key, pos = _varint(buf, pos, end)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise _Malformed(f"field number 0 at byte {pos}")
-        if wire == 0:
-            value, pos = _varint(buf, pos, end)
-            yield number, wire, value, pos
-        elif wire == 2:
-            length, pos = _varint(buf, pos, end)
-            if pos + length > end:
-                raise _Malformed(f"field {number} runs past its message")
-            yield number, wire, pos, pos + length
-            pos += length
-        elif wire in (1, 5):
-            pos += 8 if wire == 1 else 4
-            if pos > end:
-                raise _Malformed(f"field {number} runs past its message")
-            yield number, wire, pos, pos
-        else:
-            raise _Malformed(f"unsupported wire type {wire} at byte {pos}")
+_MODEL_SCHEMA = {1: VARINT, 2: LENGTH, 3: LENGTH, 4: LENGTH, 5: VARINT, 6: LENGTH, 7: LENGTH, 8: LENGTH,
+                 14: LENGTH, 20: LENGTH, 25: LENGTH}
+_GRAPH_SCHEMA = {1: LENGTH, 2: LENGTH, 5: LENGTH, 10: LENGTH, 11: LENGTH, 12: LENGTH, 13: LENGTH, 14: LENGTH,
+                 15: LENGTH, 16: LENGTH}
 
 
 def looks_like(buf: Buffer, start: int, end: int) -> bool:
-    """A ModelProto: starts with ir_version and holds a graph, all fields well formed."""
-    if end - start < 4 or buf[start] != 0x08:
+    """A ModelProto as ``onnx.load`` parses it: the whole range is a well-formed message whose
+    known fields have ModelProto's wire types, with a ``graph`` that is a well-formed GraphProto
+    (fields in any order: no first-byte sniffing)."""
+    if end - start < 4 or not conforms(buf, start, end, _MODEL_SCHEMA, frozenset({7})):
         return False
-    try:
-        return any(n == 7 and w == 2 for n, w, _a, _b in fields(buf, start, end))
-    except _Malformed:
-        return False
+    graphs = list(submessages(buf, start, end, 7))
+    return all(conforms(buf, lo, hi, _GRAPH_SCHEMA, frozenset()) for lo, hi in graphs)
 
 
 def _tensors(buf: Buffer, start: int, end: int, kind: str, depth: int) -> Iterator[tuple[int, int]]:
     if depth > _MAX_DEPTH:
-        raise _Malformed("graphs nested too deeply")
+        raise Malformed("graphs nested too deeply")
     for number, wire, lo, hi in fields(buf, start, end):
         if wire != 2:
             continue
@@ -139,5 +105,5 @@ def scan(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None
                         ctx.add("ONNX-EXTERNAL-DATA-ESCAPE", Severity.HIGH, member,
                                 f"tensor external data location {location!r} leaves the model directory: "
                                 "loading the model would read that file", location)
-    except _Malformed as exc:
+    except Malformed as exc:
         ctx.add("ONNX-PARSE-ERROR", Severity.HIGH, member, f"ONNX protobuf cannot be walked: {exc}", str(exc))

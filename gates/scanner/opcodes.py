@@ -167,3 +167,62 @@ def _utf8_ok(data: bytes | bytearray, pos: int) -> bool:
     except UnicodeDecodeError as exc:
         raise PickleSyntaxError(pos, f"text is not valid UTF-8: {exc.reason}") from None
     return True
+
+
+def _reads(kind: str) -> tuple[str, ...]:
+    """The unpickler's read calls for an argument kind: "n<size>", "data" (length read before) or "line"."""
+    if kind in _FIXED:
+        return (f"n{_FIXED[kind][1]}",)
+    if kind in _LENGTH:
+        return (f"n{_LENGTH[kind]}", "data")
+    if kind in ("long1", "long4"):
+        return ("n1" if kind == "long1" else "n4", "data")
+    if kind == "names":
+        return ("line", "line")
+    return ("line",) if kind else ()
+
+
+def decode_framed(buf: Buffer, pos: int, end: int, frame_end: int) -> tuple[str, Any, int, int | None]:
+    """Decode the opcode at ``pos`` inside a frame ending at ``frame_end`` the way CPython's C
+    unpickler does when it reads a *file* (``pickle.load``; ``torch.load`` and ``joblib.load``
+    too): a read that does not fit in the rest of the frame discards that rest and takes its
+    bytes (or line) fresh from the file at ``frame_end``; the frame is over from then on. The
+    data of ``BINBYTES``-family opcodes is the exception: it is read on across the boundary.
+    Returns ``(name, argument, position after it, frame end still in force or None)``; a
+    ``FRAME`` opcode returns its payload's start as the position and the new frame's end."""
+    code = buf[pos]
+    entry = OPCODES.get(code)
+    if entry is None:
+        raise PickleSyntaxError(pos, f"invalid opcode byte 0x{code:02x}")
+    name, kind = entry
+    cursor, active = pos + 1, frame_end  # type: int, int | None
+    pieces: list[bytes] = []
+    length = 0
+    for read in _reads(kind) + (("frame",) if name == "FRAME" else ()):
+        if read == "line":
+            nl = buf.find(b"\n", cursor, active if active is not None else end)
+            if nl < 0 and active is not None:
+                cursor, active = active, None
+                nl = buf.find(b"\n", cursor, end)
+            if nl < 0:
+                raise PickleSyntaxError(cursor, "line argument has no terminating newline")
+            pieces.append(bytes(buf[cursor:nl + 1]))
+            cursor = nl + 1
+            continue
+        size = int(read[1:]) if read[0] == "n" else length
+        if active is not None and cursor + size > active:  # bytes data is read on (readinto)
+            cursor, active = (cursor if read == "data" and kind[0] == "b" else active), None
+        if cursor + size > end:
+            raise PickleSyntaxError(cursor, f"{name} argument runs past the end of the data")
+        if read == "frame":
+            return name, size, cursor, cursor + size
+        if read == "data" and size > MAX_LITERAL:
+            return name, (None, size), cursor + size, active
+        piece = bytes(buf[cursor:cursor + size])
+        if read[0] == "n" and (kind not in _FIXED or name == "FRAME"):
+            length = int.from_bytes(piece, "little", signed=read == "n4" and kind in ("s4", "long4"))
+        pieces.append(piece)
+        cursor += size
+    synthetic = bytes([code]) + b"".join(pieces)
+    decoded, arg, _after = decode(synthetic, 0, len(synthetic))
+    return decoded, arg, cursor, active

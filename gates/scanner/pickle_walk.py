@@ -13,6 +13,11 @@ the memo), and to notice the moves that only attacks make:
 * ``PICKLE-EXTENSION-CODE``: ``EXT1/2/4``, globals taken from the copyreg extension registry,
   which a static scanner cannot resolve.
 
+Frames: ``pickle.loads`` reads a stream linearly whatever its ``FRAME`` opcodes say, but
+``pickle.load`` of a file discards the rest of a frame when an opcode's argument runs past
+its end (CPython gh-154848). A walk records the first such opcode (``straddle``); the caller
+then walks again with ``file_mode`` to see what the other reading imports.
+
 The walk stops at ``STOP`` or at the first byte CPython would reject; everything found up
 to that point is kept (the real unpickler has executed it by then).
 """
@@ -23,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gates.model import Severity
-from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode
+from gates.scanner.opcodes import Buffer, PickleSyntaxError, decode, decode_framed
 from gates.scanner.walk_values import (
     NESTED_LOADERS,
     BytesRef,
@@ -63,8 +68,10 @@ class Walker:
     """
 
     def __init__(self, buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None,
-                 *, lenient: bool = False) -> None:
+                 *, lenient: bool = False, file_mode: bool = False) -> None:
         self.buf, self.start, self.end = buf, start, end
+        self.file_mode = file_mode  # read frames as the C unpickler reads a file (decode_framed)
+        self.frame_end: int | None = None
         self.build_hook = build_hook
         self.lenient = lenient
         self.stack: list[Any] = []
@@ -78,7 +85,14 @@ class Walker:
         try:
             while True:
                 op_pos = pos
-                name, arg, pos = decode(self.buf, pos, self.end)
+                if self.frame_end is not None and pos >= self.frame_end:
+                    self.frame_end = None
+                if self.file_mode and self.frame_end is not None:
+                    name, arg, pos, self.frame_end = decode_framed(self.buf, pos, self.end, self.frame_end)
+                else:
+                    name, arg, pos = decode(self.buf, pos, self.end)
+                    if self.frame_end is not None and pos > self.frame_end and self.result.straddle is None:
+                        self.result.straddle = op_pos
                 self.result.opcodes += 1
                 if name == "STOP":
                     self.result.value = self._pop(op_pos)
@@ -292,6 +306,7 @@ class Walker:
         elif name == "FRAME":
             if after + arg > self.end:
                 raise _bad(pos, f"FRAME of {arg} bytes runs past the end of the data")
+            self.frame_end = after + arg
         elif name == "NEXT_BUFFER":
             self._push(Opaque("out-of-band buffer"))
         else:  # READONLY_BUFFER
@@ -350,6 +365,8 @@ _HANDLERS: dict[str, Callable[..., Any]] = {op: fn for fn, ops in _FAMILIES.item
 
 
 def walk(buf: Buffer, start: int, end: int, build_hook: BuildHook | None = None, *,
-         lenient: bool = False) -> WalkResult:
-    """Walk the pickle starting at ``buf[start]`` (bounded by ``end``)."""
-    return Walker(buf, start, end, build_hook, lenient=lenient).run()
+         lenient: bool = False, file_mode: bool = False) -> WalkResult:
+    """Walk the pickle starting at ``buf[start]`` (bounded by ``end``); ``file_mode``: read
+    opcodes that straddle a FRAME's end as ``pickle.load`` of a file does (see
+    :func:`gates.scanner.opcodes.decode_framed`), else linearly as ``pickle.loads`` does."""
+    return Walker(buf, start, end, build_hook, lenient=lenient, file_mode=file_mode).run()

@@ -12,6 +12,9 @@ Decisions (fail closed where a loader could still run something):
 * Bytes after the last stream that are no pickle give ``PICKLE-TRAILING-DATA`` (low), and
   up to 16 MiB of them are searched for embedded ``PROTO`` headers whose streams are walked
   too (``malicious-invalid-bytes.pkl`` style padding cannot hide a payload).
+* An opcode whose argument crosses the end of its ``FRAME`` gives ``PICKLE-FRAME-MISMATCH``
+  (high) and the stream is walked a second time the way ``pickle.load`` reads a file
+  (:func:`check_frames`): both readings are judged.
 * Legacy PyTorch (first stream is the magic number 0x1950a86a20f9469cfc6c): after its five
   streams come raw tensor bytes that ``torch.load`` never unpickles; they are not read.
 """
@@ -66,6 +69,7 @@ def scan_pickles(ctx: ScanContext, buf: Buffer, start: int, end: int, member: st
     count, legacy, joblib, result = 0, False, False, first
     while True:
         ctx.add_walk(result, member, buf=buf)
+        check_frames(ctx, buf, result, end, member)
         joblib = joblib or any(r.module == "joblib.numpy_pickle" and f"{r.module}.{r.name}" == WRAPPER
                                for r in result.globals)
         if result.error is not None:
@@ -84,6 +88,20 @@ def scan_pickles(ctx: ScanContext, buf: Buffer, start: int, end: int, member: st
         result = walk(buf, result.end, end, make_hook())
     ctx.pickles += count
     return PickleSummary(count, legacy, joblib)
+
+
+def check_frames(ctx: ScanContext, buf: Buffer, result: WalkResult, end: int, member: str | None,
+                 how: str = "") -> None:
+    """A stream with an opcode straddling a FRAME's end reads differently in ``pickle.load``
+    of a file: report it and judge that reading's globals too."""
+    if result.straddle is None:
+        return
+    ctx.add("PICKLE-FRAME-MISMATCH", Severity.HIGH, member,
+            f"pickle stream starting at byte {result.start}: the opcode at byte {result.straddle} runs past the end "
+            "of its FRAME. pickle.loads reads on; pickle.load of a file skips the rest of the frame: the two "
+            "loaders run different opcodes. No pickler writes this" + how, f"frame-{result.straddle}")
+    other = walk(buf, result.start, end, make_hook(), file_mode=True)
+    ctx.add_walk(other, member, how + " (read as pickle.load reads a file)", buf=buf)
 
 
 def _parse_error(ctx: ScanContext, member: str | None, result: WalkResult) -> None:
@@ -115,5 +133,6 @@ def search_embedded(ctx: ScanContext, buf: Buffer, start: int, end: int, member:
                 found += 1
                 ctx.pickles += 1
                 ctx.add_walk(result, member, f" (in a pickle embedded at byte {pos})", buf=buf)
+                check_frames(ctx, buf, result, end, member, f" (embedded at byte {pos})")
         pos += 1
     return found

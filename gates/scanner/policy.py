@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from gates.model import Severity
-from gates.scanner import allowlist
+from gates.scanner import allowlist, presets
 
 
 class Verdict(str, enum.Enum):
@@ -37,15 +37,33 @@ class ScanPolicy:
     that module, not its submodules) or ``"package.**"`` (the package and all its
     submodules, e.g. ``sklearn.**``). A known-dangerous global stays dangerous even when
     listed here: the allow-list cannot make ``os.system`` safe.
+
+    A wildcard never admits a name that :func:`gates.scanner.presets.is_gadget` denies
+    (testing helpers, file readers, downloaders, code generators inside otherwise safe
+    packages): ``sklearn.**`` does not admit
+    ``sklearn.utils._testing.assert_run_python_script_without_output``. Such a name passes only
+    when listed exactly. ``presets`` name curated lists of exact class names
+    (:data:`gates.scanner.presets.PRESETS`). ``not_scanned_severity`` is the severity of
+    ``MODEL-NOT-SCANNED`` findings (high: blocks by default; info: report only).
     """
 
     extra_allowed: frozenset[str] = frozenset()
     unknown_global_severity: Severity = Severity.HIGH
+    presets: frozenset[str] = frozenset()
+    not_scanned_severity: Severity = Severity.HIGH
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.presets) - set(presets.PRESETS))
+        if unknown:
+            raise ValueError(f"unknown allow-list preset(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(presets.PRESETS))}")
 
     def allows(self, full: str) -> bool:
-        """True when ``full`` (``module.qualname``) is in ``extra_allowed``."""
-        if full in self.extra_allowed:
+        """True when ``full`` (``module.qualname``) is allowed by an entry or a preset."""
+        if full in self.extra_allowed or any(full in presets.PRESETS[name] for name in self.presets):
             return True
+        if presets.is_gadget(full):
+            return False
         module, _, _name = full.rpartition(".")
         if module and f"{module}.*" in self.extra_allowed:
             return True

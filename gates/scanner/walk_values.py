@@ -118,4 +118,5 @@ class WalkResult:
     nested: list[WalkResult] = field(default_factory=list)
     payloads: list[Payload] = field(default_factory=list)
     unresolved_payloads: int = 0
+    straddle: int | None = None  # offset of the first opcode whose argument crosses a FRAME's end
     note: str = ""  # for nested walks under another reading of the bytes (shown in messages)

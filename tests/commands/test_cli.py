@@ -72,7 +72,7 @@ def test_config_error_in_actions_reaches_summary_annotation_and_outputs(tmp_path
     ws = tmp_path / "ws"
     (ws / ".github").mkdir(parents=True)
     (ws / ".github" / "secure-ai-gates.yml").write_text("gates:\n  dependencies:\n    fail-on: hgh\n")
-    env = simulated_runner(tmp_path)
+    env = {**simulated_runner(tmp_path, event="push.json"), "GITHUB_EVENT_NAME": "push"}
     result = run_cli([], env=env, cwd=ws)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr

@@ -457,7 +457,12 @@ def test_command_line_exit_codes(gh: GitHubAPI, tmp_path: Path) -> None:
            "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": gh.url,
            "GITHUB_TOKEN": TOKEN}
     env.pop("GITHUB_ACTIONS", None)
-    command = [sys.executable, "-m", "gates", "run", "--gates", "approval", "--workspace", str(tmp_path)]
+    from tests.support.git_repo import as_pull_request
+
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "README.md").write_text("app\n", encoding="utf-8")
+    env = as_pull_request(tmp_path / "ws", env, tmp_path / "event.json", keep_head=True)
+    command = [sys.executable, "-m", "gates", "run", "--gates", "approval", "--workspace", str(tmp_path / "ws")]
     cwd = Path(__file__).resolve().parents[2]
 
     def status(extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -471,5 +476,5 @@ def test_command_line_exit_codes(gh: GitHubAPI, tmp_path: Path) -> None:
     revoked = status({"GITHUB_TOKEN": "ghs_revoked"})
     assert revoked.returncode == 3 and "token was rejected" in revoked.stdout + revoked.stderr
     assert "ghs_revoked" not in revoked.stdout + revoked.stderr
-    report = json.loads((tmp_path / "secure-ai-gates-report" / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "ws" / "secure-ai-gates-report" / "report.json").read_text(encoding="utf-8"))
     assert [g["status"] for g in report["gates"] if g["name"] == "approval"] == ["error"]

@@ -13,6 +13,7 @@ import pytest
 
 import gates.scanner
 from gates.scanner import RULES, Format
+from tests.scanner import crafted
 from tests.scanner.malicious import (
     joblib_dual,
     keras_zip,
@@ -24,7 +25,8 @@ from tests.scanner.malicious import (
 )
 
 SOURCE = Path(gates.scanner.__file__).parent
-RULE_LITERAL = re.compile(r'"((?:PICKLE|ZIP|ARCHIVE|SAFETENSORS|KERAS|ONNX|NUMPY|MODEL|TORCHSCRIPT)-[A-Z-]+)"')
+RULE_LITERAL = re.compile(
+    r'"((?:PICKLE|ZIP|ARCHIVE|SAFETENSORS|KERAS|ONNX|NUMPY|MODEL|TORCHSCRIPT|GGUF|CHAT|TF|TFLITE)-[A-Z-]+)"')
 
 
 def test_every_emitted_rule_is_registered() -> None:
@@ -66,6 +68,10 @@ SAMPLES: dict[Format, Callable[[], bytes]] = {
     Format.HDF5: lambda: b"\x89HDF\r\n\x1a\n" + b"\x00" * 64,
     Format.ONNX: lambda: onnx_with_location("weights/w.bin"),
     Format.JSON: lambda: b'{"a": 1}',
+    Format.GGUF: lambda: crafted.gguf_raw([("general.name", 8, crafted.gguf_string("m"))]),
+    Format.TENSORFLOW: lambda: crafted.saved_model(crafted.graph_def([crafted.node_def("c", "Const")])),
+    Format.TF_FINGERPRINT: crafted.fingerprint,
+    Format.TFLITE: lambda: crafted.tflite([(3, None)]),
     Format.EMPTY: lambda: b"",
     Format.UNKNOWN: lambda: b"\x00\x01\x02 plain bytes",
 }

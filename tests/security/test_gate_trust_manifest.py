@@ -14,6 +14,7 @@ import pytest
 
 from tests.manifest.support import make_keys, sign
 from tests.security.gate_trust_repo import PullRequest, Symlink, write_tree
+from tests.support.git_repo import commit_all
 
 DATA = {"data/train.jsonl": '{"text": "a", "label": 0}\n', "data/eval.csv": "text,label\nhi,1\n"}
 
@@ -94,6 +95,7 @@ def test_base_ref_cannot_point_the_trusted_copy_at_the_head(tmp_path: Path) -> N
     pr = _pr(tmp_path, "keys/data.pub", "replace")
     config = (pr.repo / ".github" / "secure-ai-gates.yml").read_text() + "    base-ref: HEAD\n"
     (pr.repo / ".github" / "secure-ai-gates.yml").write_text(config)
+    pr = PullRequest(pr.repo, pr.base, commit_all(pr.repo, "head sets base-ref"))  # a policy change: not applied
     verdict = pr.run(tmp_path / "run", "data-integrity")
     assert verdict.code == 1, verdict.output
     assert any(r.endswith("SIGNING-KEY-CHANGED") for r in verdict.rules("data-integrity"))

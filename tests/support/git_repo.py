@@ -28,3 +28,26 @@ def commit_all(repo: Path, message: str) -> str:
 def pr_event(base_sha: str, head_sha: str = "0" * 40) -> dict[str, Any]:
     """A minimal pull_request event payload on top of ``base_sha``."""
     return {"pull_request": {"base": {"sha": base_sha}, "head": {"sha": head_sha}}}
+
+
+def as_pull_request(workspace: Path, env: dict[str, str], event_file: Path, keep_head: bool = False) -> dict[str, str]:
+    """Make ``workspace`` (files as they are now) the head of a pull request on top of an empty base commit.
+
+    Returns ``env`` with ``GITHUB_EVENT_PATH`` pointing at a copy of its event (written to
+    ``event_file``) naming the real base and head, and ``GITHUB_SHA`` set to the head, as on a
+    runner after actions/checkout with ``fetch-depth: 0``. ``keep_head`` keeps the event's head sha
+    (for reviews recorded against it in the GitHub API stand-in); ``GITHUB_SHA`` is then the checkout.
+    """
+    import json
+
+    if not (workspace / ".git").exists():
+        git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "commit", "-q", "--allow-empty", "-m", "base")
+    base = git(workspace, "rev-parse", "HEAD")
+    head = commit_all(workspace, "pull request")
+    event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    event["pull_request"]["base"]["sha"] = base
+    if not keep_head:
+        event["pull_request"]["head"]["sha"] = head
+    event_file.write_text(json.dumps(event), encoding="utf-8")
+    return {**env, "GITHUB_EVENT_PATH": str(event_file), "GITHUB_SHA": head}
