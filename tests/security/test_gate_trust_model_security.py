@@ -127,13 +127,8 @@ def test_config_pointing_at_an_empty_test_file_does_not_pass(tmp_path: Path, ser
         "tests: [tests/security]", "tests: [tests/empty_test.py]")
     verdict = _judge(tmp_path, server, _failing_base(),
                      {".github/secure-ai-gates.yml": empty_config, "tests/empty_test.py": "# nothing\n"})
-    assert verdict.code == 1, verdict.output
-    gates = {g["name"]: g["status"] for g in verdict.report["gates"]}
-    assert gates[GATE] == "failed", gates
-    rules = {f["rule_id"] for f in _findings(verdict)}
-    # the base's policy keeps its tests (when the config comes from the base commit); the head's
-    # own config at least runs no test, which never passes
-    assert rules & {"security-test-failed", "no-security-tests"}, rules
+    _assert_base_still_fails(verdict)  # the config comes from the base commit: its tests and probes run
+    assert "tests/empty_test.py" not in verdict.gate(GATE)["details"]
 
 
 def _passing_base() -> dict[str, Content]:
