@@ -49,9 +49,11 @@ def _field(buf: Buffer, table: int, index: int, lo: int, hi: int) -> int | None:
     if vtable < lo or vtable + 4 > hi:
         raise _Bad(f"vtable of the table at {table - lo} out of bounds")
     vsize = struct.unpack_from("<H", buf, vtable)[0]
+    if vsize < 4 or vsize % 2 or vtable + vsize > hi:
+        raise _Bad(f"vtable of the table at {table - lo} is malformed")
     slot = 4 + 2 * index
-    if slot + 2 > vsize or vtable + vsize > hi:
-        return None
+    if slot + 2 > vsize:
+        return None  # a field the writer left out
     offset = struct.unpack_from("<H", buf, vtable + slot)[0]
     return table + offset if offset else None
 
