@@ -81,6 +81,9 @@ def resolve_policy(workspace: Path, config: str | None, policy: str | None, gith
     base_config = config_from_data(base_data, base_node, base_source or "built-in defaults")
     head_sha = _verify(repo, github, base_config, workspace, report_dir)
     head_data, head_node, head_source = _read_at(repo, head_sha, relative, "commit under test")
+    if chosen and base_source is None and head_source is None:
+        raise UsageError(f"config file not found: {chosen} (neither at the base commit {short} "
+                         "nor in the pull request)")
     config_from_data(head_data, head_node, head_source or relative)  # a broken head config is a usage error
     from gates.config.loader import line_of
     from gates.plugins.registry import gate_class

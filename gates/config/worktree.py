@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def _differences(repo: git.Repo, sha: str) -> list[Difference]:
     workspace = repo.workspace
     tracked = {e.path: e for e in repo.list_tree(sha)}
     out: list[Difference] = []
+    to_hash: list[git.TreeEntry] = []
     for path, entry in tracked.items():
         if entry.mode == "160000":  # a submodule: its own repository
             continue
@@ -89,8 +91,14 @@ def _differences(repo: git.Repo, sha: str) -> list[Difference]:
             out.append(Difference(path, "deleted"))
         elif (entry.mode == "120000") != local.is_symlink() or (entry.mode != "120000" and not local.is_file()):
             out.append(Difference(path, "type changed"))
-        elif repo.blob_id(local) != entry.object_id and not _same_lfs(repo, sha, path, local):
-            out.append(Difference(path, "modified"))
+        else:
+            to_hash.append(entry)
+    # hashlib releases the GIL on large buffers: threads use every core of the runner
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        ids = list(pool.map(lambda e: repo.blob_id(workspace / e.path), to_hash))
+    for entry, object_id in zip(to_hash, ids, strict=True):
+        if object_id != entry.object_id and not _same_lfs(repo, sha, entry.path, workspace / entry.path):
+            out.append(Difference(entry.path, "modified"))
     untracked = _untracked(workspace, tracked)
     ignored = _ignored(repo, untracked, tracked)
     out.extend(Difference(p, "added") for p in untracked if p not in ignored)

@@ -139,6 +139,9 @@ def test_deleting_the_config_or_pointing_config_at_a_head_file_does_not_apply(tm
     code, out, report = run(ws, env)
     assert code == 1, out  # the base has no lenient.yml: built-in defaults, and the new file is a policy change
     assert gate(report, "policy")["status"] == "failed" and gate(report, "code-security")["status"] == "failed"
+    ws, env = pull_request(tmp_path / "nowhere", {"src/more.py": SAFE}, config="nowhere.yml")
+    code, out, _ = run(ws, env)
+    assert code == 2 and "config file not found: nowhere.yml" in out, out
 
 
 def test_a_stricter_head_config_applies_and_passes(tmp_path: Path) -> None:
