@@ -222,3 +222,20 @@ def test_outputs_name_the_policy_gate_when_it_blocks(tmp_path: Path) -> None:
     assert code == 1, out
     outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
     assert outputs["status"] == "failed" and "policy" in outputs["failed-gates"].split(",")
+
+
+def test_workspace_in_a_subdirectory_of_the_repository(tmp_path: Path) -> None:
+    files = {f"app/{CONFIG}": BASE_CONFIG, "app/src/app.py": SAFE, ".gitignore": "*.log\n", "other/x.py": SAFE}
+    head = {"app/src/more.py": UNSAFE, f"app/{CONFIG}": BASE_CONFIG.replace("high", "critical"), "other/x.py": UNSAFE}
+    ws, env = pull_request(tmp_path, head, base=files)
+    app = ws / "app"
+    env = {**env, "GITHUB_WORKSPACE": str(app)}
+    (app / "run.log").write_text("ignored by the repository's root .gitignore", encoding="utf-8")
+    (ws / "other" / "x.py").write_text("outside the workspace: not judged\n", encoding="utf-8")
+    code, out, report = run(app, env)
+    assert code == 1, out
+    assert gate(report, "code-security")["status"] == "failed"
+    assert policy_keys(report) == ["gates.code-security.fail-on"]
+    (app / "src" / "app.py").write_text(UNSAFE, encoding="utf-8")
+    code, out, _ = run(app, env)
+    assert code == 3 and "modified 'src/app.py'" in out, out
