@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """Merge; exit like ``run`` (0 passed, 1 failed, 3 error or a missing/corrupt shard)."""
     from gates.commands.run import exit_status
     from gates.config.inputs import ActionInputs
+    from gates.config.run_config import DEFAULT_REPORT_DIR
     from gates.config.settings import GitHubEnv
     from gates.files import prepare_report_dir
     from gates.ghactions import mask
@@ -31,14 +32,14 @@ def run(args: argparse.Namespace) -> int:
     from gates.reporters import ReportEnv
     from gates.reporters.base import publish
 
-    inputs = ActionInputs.from_environ(os.environ)
+    given = ActionInputs.from_environ(os.environ).with_flags(args)  # flags win over INPUT_* values
     paths = find_reports(Path(args.reports))
     merged = merge_runs([(path, load_shard(path)) for path in paths])
-    token = inputs.github_token or os.environ.get("GITHUB_TOKEN") or None
+    token = given.github_token or os.environ.get("GITHUB_TOKEN") or None
     github = GitHubEnv.from_environ(os.environ, token=token)
     if github.actions and token:
         mask(token)
-    report_dir = prepare_report_dir(Path(args.report_dir or inputs.report_dir or "secure-ai-gates-report"))
+    report_dir = prepare_report_dir(Path(given.report_dir or DEFAULT_REPORT_DIR))
     print(f"secure-ai-gates: merged {len(paths)} shard report(s)", flush=True)
-    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
+    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name))
     return exit_status(merged.status)

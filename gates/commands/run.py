@@ -55,32 +55,28 @@ def run(args: argparse.Namespace) -> int:
     from gates.runner import RunRequest, run_gates
 
     environ = os.environ
-    inputs = ActionInputs.from_environ(environ)
-    workspace = Path(args.workspace or inputs.workspace or environ.get("GITHUB_WORKSPACE") or ".").resolve()
+    given = ActionInputs.from_environ(environ).with_flags(args)  # flags win over INPUT_* values
+    workspace = Path(given.workspace or environ.get("GITHUB_WORKSPACE") or ".").resolve()
     if not workspace.is_dir():
         raise UsageError(f"workspace {workspace} is not a directory")
-    token = inputs.github_token or environ.get("GITHUB_TOKEN") or None
+    token = given.github_token or environ.get("GITHUB_TOKEN") or None
     github = GitHubEnv.from_environ(environ, token=token)
-    trusted = resolve_policy(workspace, args.config or inputs.config, args.policy or inputs.policy, github,
-                             report_dir=args.report_dir or inputs.report_dir)
+    trusted = resolve_policy(workspace, given.config, given.policy, github, report_dir=given.report_dir)
     config = trusted.config
     if Path(config.source).is_absolute() and Path(config.source).is_relative_to(workspace):
         config = dataclasses.replace(config, source=Path(config.source).relative_to(workspace).as_posix())
 
-    gates_text = args.gates or inputs.gates
-    fail_on_text = args.fail_on or inputs.fail_on
     try:
-        fail_on = Severity.parse(fail_on_text) if fail_on_text else None
+        fail_on = Severity.parse(given.fail_on) if given.fail_on else None
     except ValueError as exc:
         raise UsageError(f"--fail-on: {exc}") from None
-    shard_text = args.shard or inputs.shard
     overrides = Overrides(
-        gates=parse_gate_list(gates_text, gate_names()) if gates_text else None,
-        endpoint_url=args.endpoint or inputs.endpoint,
+        gates=parse_gate_list(given.gates, gate_names()) if given.gates else None,
+        endpoint_url=given.endpoint,
         fail_on=fail_on,
-        report_dir=args.report_dir or inputs.report_dir,
-        shard=Shard.parse(shard_text) if shard_text else None,
-        update_baseline=bool(args.update_baseline) or inputs.update_baseline,
+        report_dir=given.report_dir,
+        shard=Shard.parse(given.shard) if given.shard else None,
+        update_baseline=given.update_baseline,
     )
     endpoint = config.endpoint
     if overrides.endpoint_url:
@@ -110,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         result = dataclasses.replace(result, gates=(policy, *result.gates))
         printer.done(policy, [f"- {c.describe()}" for c in trusted.changes])
 
-    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=inputs.check_run_name))
+    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name))
     _install_hint(result)
     return exit_status(result.status)
 

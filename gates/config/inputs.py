@@ -8,7 +8,7 @@ parsed strictly (true/false), anything else is a configuration error naming the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from gates.errors import ConfigError
 
@@ -63,6 +63,16 @@ class ActionInputs:
         if self.check_name_given:
             return self.check_name or ""
         return "secure-ai-gates"
+
+    def with_flags(self, flags: object) -> ActionInputs:
+        """These inputs with every command-line flag that was given taking precedence.
+
+        ``flags`` is the parsed command line (an ``argparse.Namespace``): an attribute named like a
+        field (``report_dir`` for ``--report-dir``) that is set wins over the ``INPUT_*`` value.
+        """
+        given = {f.name: getattr(flags, f.name) for f in fields(self)
+                 if f.name != "check_name_given" and getattr(flags, f.name, None) not in (None, "")}
+        return replace(self, **given)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:

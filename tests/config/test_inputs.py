@@ -24,3 +24,14 @@ def test_booleans_are_strict(value: str) -> None:
 def test_runtime_choices() -> None:
     with pytest.raises(ConfigError, match="runtime"):
         ActionInputs.from_environ({"INPUT_RUNTIME": "podman"})
+
+
+def test_flags_win_over_inputs_and_unset_flags_leave_them() -> None:
+    import argparse
+
+    inputs = ActionInputs.from_environ({"INPUT_FAIL-ON": "high", "INPUT_REPORT_DIR": "out", "INPUT_GATES": "approval",
+                                        "INPUT_UPDATE-BASELINE": "false"})
+    flags = argparse.Namespace(fail_on="low", report_dir=None, gates="", update_baseline=True, unrelated="x")
+    given = inputs.with_flags(flags)
+    assert (given.fail_on, given.report_dir, given.gates, given.update_baseline) == ("low", "out", "approval", True)
+    assert inputs.fail_on == "high"  # the inputs themselves are unchanged (frozen)
