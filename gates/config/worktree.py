@@ -68,9 +68,9 @@ def verify_worktree(repo: git.Repo, candidates: list[str], exempt: list[str]) ->
             best = (sha, found)
     assert best is not None
     sha, found = best
-    from gates.ghactions import escape_data
-
-    listed = "; ".join(f"{d.how} {escape_data(d.path)!r}" for d in found[:_SHOWN])
+    # repr() keeps each name on one line (newlines, control characters escaped): it cannot start a
+    # workflow command or leave the summary's code fence
+    listed = "; ".join(f"{d.how} {d.path!r}" for d in found[:_SHOWN])
     more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
     raise TreeMismatch(
         f"the working tree is not the commit under test {sha[:12]}: {len(found)} path(s) differ ({listed}{more}). "

@@ -239,3 +239,13 @@ def test_workspace_in_a_subdirectory_of_the_repository(tmp_path: Path) -> None:
     (app / "src" / "app.py").write_text(UNSAFE, encoding="utf-8")
     code, out, _ = run(app, env)
     assert code == 3 and "modified 'src/app.py'" in out, out
+
+
+def test_hostile_file_names_in_the_tree_check_stay_on_one_line(tmp_path: Path) -> None:
+    ws, env = pull_request(tmp_path, {"src/more.py": SAFE})
+    (ws / "src" / "x\n::error::forged\r%0A").write_text("added by an earlier step", encoding="utf-8")
+    code, out, _ = run(ws, env)
+    assert code == 3, out
+    assert not any(line.startswith("::error::forged") for line in out.splitlines())
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "\n::error::forged" not in summary and "x\\n::error::forged" in summary
