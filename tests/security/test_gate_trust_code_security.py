@@ -74,13 +74,20 @@ def test_control_base_bandit_config_is_honoured(tmp_path: Path) -> None:
     assert verdict.code == 0, verdict.output
 
 
-@pytest.mark.parametrize("comment", ["  # nosec", "  # nosec B602", "  # noqa: S602  # nosec"])
-def test_nosec_added_by_the_change_is_reported_and_not_honoured(tmp_path: Path, comment: str) -> None:
-    verdict = _verdict(tmp_path, {"src/run.py": SHELL.format(comment=comment)})
+NOSEC_VARIANTS = ("  # nosec", "  # nosec B602", "  # noqa: S602  # nosec")
+
+
+def test_nosec_added_by_the_change_is_reported_and_not_honoured(tmp_path: Path) -> None:
+    # one change, one file per spelling: each is its own finding at its own place
+    head = {f"src/run{i}.py": SHELL.format(comment=comment) for i, comment in enumerate(NOSEC_VARIANTS)}
+    verdict = _verdict(tmp_path, head)
     _assert_blocked(verdict, "B602", "suppression-added")
-    added = [(f["path"], f["line"]) for f in verdict.gate("code-security")["findings"]
-             if f["rule_id"] == "suppression-added"]
-    assert ("src/run.py", 5) in added and ("src/run.py", 1) in added
+    findings = verdict.gate("code-security")["findings"]
+    added = {(f["path"], f["line"]) for f in findings if f["rule_id"] == "suppression-added"}
+    shell = {f["path"] for f in findings if f["rule_id"] == "B602"}
+    for name in head:
+        assert (name, 5) in added and (name, 1) in added, (name, added)
+        assert name in shell, (name, shell)
 
 
 def test_nosec_added_to_an_old_line_with_edited_code_is_not_honoured(tmp_path: Path) -> None:
@@ -107,16 +114,19 @@ def test_pylint_disable_added_by_the_change_is_reported_and_not_honoured(tmp_pat
     _assert_blocked(verdict, "W0123", "B307", "suppression-added")
 
 
-@pytest.mark.parametrize("where", ["src/venv", "src/.venv", "src/lib/site-packages", "src/.tox", "src/CVS",
-                                   "src/node_modules"])
-def test_code_moved_into_a_default_excluded_directory_is_scanned(tmp_path: Path, where: str) -> None:
-    head = {f"{where}/run.py": SHELL.format(comment=""), f"{where}/pyvenv.cfg": "home = /usr/bin\n"}
-    _assert_blocked(_verdict(tmp_path, head), "B602")
+EXCLUDED_BY_DEFAULT = ("src/venv", "src/.venv", "src/lib/site-packages", "src/.tox", "src/CVS", "src/node_modules")
 
 
-def test_substring_of_a_default_exclude_is_not_an_exclude(tmp_path: Path) -> None:
-    _assert_blocked(_verdict(tmp_path, {"src/CVS_tools.py": SHELL.format(comment=""),
-                                        "src/my.git_helpers/run.py": SHELL.format(comment="")}), "B602")
+def test_code_moved_into_default_excluded_directories_is_scanned(tmp_path: Path) -> None:
+    # one change adds code to each directory bandit would skip by name or substring: each file is its own finding
+    head = {f"{where}/run.py": SHELL.format(comment="") for where in EXCLUDED_BY_DEFAULT}
+    head.update({f"{where}/pyvenv.cfg": "home = /usr/bin\n" for where in EXCLUDED_BY_DEFAULT})
+    substrings = {"src/CVS_tools.py": SHELL.format(comment=""), "src/my.git_helpers/run.py": SHELL.format(comment="")}
+    verdict = _verdict(tmp_path, {**head, **substrings})
+    _assert_blocked(verdict, "B602")
+    shell = {f["path"] for f in verdict.gate("code-security")["findings"] if f["rule_id"] == "B602"}
+    expected = {f"{where}/run.py" for where in EXCLUDED_BY_DEFAULT} | set(substrings)
+    assert expected <= shell, expected - shell
 
 
 def test_control_real_untracked_virtualenv_is_excluded(tmp_path: Path) -> None:

@@ -114,21 +114,18 @@ def test_the_changed_tests_also_ran_from_the_change(neutered: Verdict) -> None:
     assert "no-security-tests" in [f["rule_id"] for f in _findings(neutered)]
 
 
-def test_deleted_test_and_probe_files_still_run(tmp_path: Path, server: str) -> None:
-    verdict = _judge(tmp_path, server, _failing_base(), {BASE_TEST: None, "probes/app.yaml": None})
-    _assert_base_still_fails(verdict)
+def test_deleted_test_and_probe_files_and_an_emptied_config_do_not_pass(tmp_path: Path, server: str) -> None:
+    # the change deletes the base's test and probe files and points its own config at an empty test file
+    empty_config = CONFIG.replace("probe-files: [probes/app.yaml]", "probe-files: []").replace(
+        "tests: [tests/security]", "tests: [tests/empty_test.py]")
+    head = {BASE_TEST: None, "probes/app.yaml": None, ".github/secure-ai-gates.yml": empty_config,
+            "tests/empty_test.py": "# nothing\n"}
+    verdict = _judge(tmp_path, server, _failing_base(), head)
+    _assert_base_still_fails(verdict)  # the config comes from the base commit: its tests and probes run
+    assert "tests/empty_test.py" not in verdict.gate(GATE)["details"]
     changed = _changed(verdict)
     assert "deletes the security test file" in changed[BASE_TEST]
     assert "deletes the probe file" in changed["probes/app.yaml"]
-
-
-def test_config_pointing_at_an_empty_test_file_does_not_pass(tmp_path: Path, server: str) -> None:
-    empty_config = CONFIG.replace("probe-files: [probes/app.yaml]", "probe-files: []").replace(
-        "tests: [tests/security]", "tests: [tests/empty_test.py]")
-    verdict = _judge(tmp_path, server, _failing_base(),
-                     {".github/secure-ai-gates.yml": empty_config, "tests/empty_test.py": "# nothing\n"})
-    _assert_base_still_fails(verdict)  # the config comes from the base commit: its tests and probes run
-    assert "tests/empty_test.py" not in verdict.gate(GATE)["details"]
 
 
 def _passing_base() -> dict[str, Content]:
