@@ -1,7 +1,11 @@
 """Model scanner benchmark: our static scanner beside picklescan and modelscan.
 
     .venv/bin/python -m bench scanner            # 2 GB checkpoint
-    .venv/bin/python -m bench --quick scanner    # 200 MB checkpoint, fewer repeats
+    .venv/bin/python -m bench --quick scanner    # 300 MB checkpoint, fewer repeats
+
+Peers: picklescan and modelscan (the ``bench`` extra), and ModelAudit when it is installed
+(``pip install modelaudit``; not in the extra: it pins botocore below garak's boto3). ModelAudit
+runs with its telemetry off (``PROMPTFOO_DISABLE_TELEMETRY=1``).
 
 Rows:
 * a PyTorch zip checkpoint (``torch.save`` of large float32 tensors, deleted afterwards),
@@ -11,6 +15,10 @@ Rows:
   bytes really read from disk (``/proc/self/io``);
 * a checkpoint of many small tensors (a large pickle), all three tools;
 * the picklescan corpus (47 files), all three tools;
+* a GGUF file written by the ``gguf`` package (150,000-token vocabulary, 64 MB of tensors, a
+  CVE-2024-34359 chat template) and a SavedModel ``saved_model.pb`` of 50,000 nodes with one
+  ``EagerPyFunc`` in a library function (crafted with ``tests/scanner/crafted.py``): time and
+  whether each tool flags it;
 * detection counts on the generated held-out malicious set (``tests/scanner/malicious.py``),
   each file written with a ``.pkl`` name so that the extension-driven peers look at it.
   Ours counts a file as detected at high or critical; picklescan when it reports a
@@ -70,6 +78,30 @@ def _modelscan(path: Path) -> tuple[bool, bool]:
     return issues > 0, bool(result.get("errors"))
 
 
+def _modelaudit(path: Path) -> tuple[bool, bool]:
+    """(warning or critical issue found, scan error) from ModelAudit's library API."""
+    import os
+
+    os.environ.setdefault("PROMPTFOO_DISABLE_TELEMETRY", "1")
+    from modelaudit.core import scan_model_directory_or_file
+
+    logging.getLogger("modelaudit").setLevel(logging.CRITICAL)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        result = scan_model_directory_or_file(str(path))
+    severities = {str(getattr(i, "severity", "")).lower().rsplit(".", 1)[-1] for i in result.issues}
+    return bool(severities & {"critical", "warning"}), bool(result.has_errors)
+
+
+def _peers() -> dict[str, Callable[[Path], tuple[bool, bool]]]:
+    peers: dict[str, Callable[[Path], tuple[bool, bool]]] = {"picklescan": _picklescan, "modelscan": _modelscan}
+    try:
+        import modelaudit  # noqa: F401
+    except ImportError:
+        return peers
+    peers["modelaudit"] = _modelaudit
+    return peers
+
+
 def _timed(fn: Callable[[], object], repeats: int) -> float:
     return median_seconds(fn, repeats=repeats, warmup=1)
 
@@ -107,7 +139,7 @@ def _checkpoint(directory: Path, total_bytes: int, tensors: int) -> Path:
 
 
 def _checkpoint_rows(quick: bool) -> list[Row]:
-    size = (200 << 20) if quick else (2 << 30)
+    size = (300 << 20) if quick else (2 << 30)
     repeats = 3 if quick else 5
     out: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scanner-") as tmp:
@@ -116,8 +148,8 @@ def _checkpoint_rows(quick: bool) -> list[Row]:
         label = f"scan {big.stat().st_size / 1e9:.2f} GB torch checkpoint (16 tensors)"
         ours = _timed(lambda: _ours(big), repeats)
         ours_tiny = _timed(lambda: _ours(tiny), repeats)
-        out.append(Row(label, ours, "s", "picklescan", _timed(lambda: _picklescan(big), repeats)))
-        out.append(Row(label, ours, "s", "modelscan", _timed(lambda: _modelscan(big), repeats)))
+        for name, peer in _peers().items():
+            out.append(Row(label, ours, "s", name, _timed(lambda peer=peer: peer(big), repeats)))  # type: ignore[misc]
         out.append(Row("same checkpoint vs a 16 KB one with the same pickle", ours, "s",
                         "ours on 16 KB", ours_tiny, note="ratio ~1: time follows the pickle, not the weights"))
         out.extend(_cold_rows(big))
@@ -155,6 +187,50 @@ def _corpus_rows(quick: bool) -> list[Row]:
             Row(label, ours, "s", "modelscan", _timed(lambda: _modelscan(CORPUS), repeats))]
 
 
+def _gguf_file(directory: Path) -> Path:
+    import gguf
+    import numpy as np
+
+    path = directory / "model.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_token_list([f"token{i}" for i in range(150_000)])
+    writer.add_chat_template("{{ cycler.__init__.__globals__.os.popen('id').read() }}")
+    writer.add_tensor("token_embd.weight", np.zeros((16, 1 << 20), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def _saved_model_file(directory: Path) -> Path:
+    from tests.scanner import crafted
+
+    nodes = [crafted.node_def(f"dense_{i}/MatMul", "MatMul") for i in range(50_000)]
+    graph = crafted.graph_def(nodes, [("__inference_call", [crafted.node_def("py", "EagerPyFunc")])])
+    path = directory / "saved_model" / "saved_model.pb"
+    path.parent.mkdir()
+    path.write_bytes(crafted.saved_model(graph))
+    return path
+
+
+def _format_rows(quick: bool) -> list[Row]:
+    repeats = 3 if quick else 5
+    out: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-formats-") as tmp:
+        for label, path in (("GGUF, 150k-token vocab, 64 MB tensors, malicious template", _gguf_file(Path(tmp))),
+                            ("SavedModel, 50,000 nodes, EagerPyFunc in a function", _saved_model_file(Path(tmp)))):
+            ours = _timed(lambda path=path: _ours(path), repeats)  # type: ignore[misc]
+            flagged = _ours(path)
+            for name, peer in _peers().items():
+                peer_s = _timed(lambda peer=peer, path=path: peer(path), repeats)  # type: ignore[misc]
+                hit, err = peer(path)
+                out.append(Row(f"scan {label}", ours, "s", name, peer_s,
+                               note=f"flagged: ours {'yes' if flagged else 'NO'}, {name} "
+                                    f"{'yes' if hit else 'no'}{' (scan error)' if err else ''}"))
+    return out
+
+
 def _detection_rows() -> list[Row]:
     from tests.scanner.malicious import HELD_OUT
 
@@ -167,7 +243,7 @@ def _detection_rows() -> list[Row]:
         started = time.perf_counter()
         ours = sum(_ours(p) for p in paths)
         ours_s = time.perf_counter() - started
-        peers = {"picklescan": [_picklescan(p) for p in paths], "modelscan": [_modelscan(p) for p in paths]}
+        peers = {name: [peer(p) for p in paths] for name, peer in _peers().items()}
     total = len(HELD_OUT)
     out = []
     for name, results in peers.items():
@@ -180,4 +256,5 @@ def _detection_rows() -> list[Row]:
 
 def rows(quick: bool) -> list[Row]:
     """All scanner rows."""
-    return [*_checkpoint_rows(quick), *_many_tensor_rows(quick), *_corpus_rows(quick), *_detection_rows()]
+    return [*_checkpoint_rows(quick), *_format_rows(quick), *_many_tensor_rows(quick), *_corpus_rows(quick),
+            *_detection_rows()]
