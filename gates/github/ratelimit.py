@@ -8,7 +8,8 @@ wait at least one minute. 5xx answers are retried with exponential backoff.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from gates.backoff import retry_delay
 from gates.httputil import parse_retry_after
@@ -48,3 +49,49 @@ def backoff_delay(attempt: int, base_s: float, headers: Mapping[str, str], now: 
     """Delay before retry number ``attempt`` (0-based) of a 5xx answer."""
     asked = retry_after_seconds(headers, now)
     return asked if asked is not None else retry_delay(attempt + 1, base_s=base_s)
+
+
+class Pacer:
+    """Paces writes and tracks the token's remaining budget from the rate-limit headers.
+
+    GitHub asks integrations to leave at least one second between ``POST``/``PATCH``/``PUT``/
+    ``DELETE`` requests (secondary limits: 80 content-creating requests per minute) and to
+    watch ``X-RateLimit-Remaining``. :meth:`before` sleeps what is still due before a write;
+    :meth:`observe` records the headers of every answer.
+    """
+
+    WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+    def __init__(self, min_write_interval_s: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.min_write_interval_s = min_write_interval_s
+        self.remaining: int | None = None
+        self.writes = 0
+        self.slept_s = 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._last_write: float | None = None
+
+    def before(self, method: str) -> None:
+        """Wait until the next write may go (reads are not paced)."""
+        if method.upper() not in self.WRITES:
+            return
+        now = self._clock()
+        if self._last_write is not None:
+            due = self._last_write + self.min_write_interval_s - now
+            if due > 0:
+                self._sleep(due)
+                self.slept_s += due
+                now = self._clock()
+        self._last_write = now
+        self.writes += 1
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Remember ``X-RateLimit-Remaining`` when the answer carries it."""
+        value = headers.get("X-RateLimit-Remaining")
+        if value is not None and value.strip().isdigit():
+            self.remaining = int(value)
+
+    def remaining_below(self, reserve: int) -> bool:
+        """True when the token is known to have fewer than ``reserve`` requests left."""
+        return self.remaining is not None and self.remaining < reserve

@@ -1,22 +1,26 @@
 """Workflow-command annotations on the files and lines of the pull request.
 
-GitHub shows at most 10 errors, 10 warnings and 10 notices per step, so findings are ranked
-(blocking first, then by severity) and capped per level; one notice says how many more are
-in the report. Every value goes through :mod:`gates.ghactions` escaping, so no message, title
-or file name can start a second workflow command.
+GitHub shows at most 10 errors, 10 warnings and 10 notices per step. Within each level the
+places are shared fairly across gates (round-robin over each gate's worst findings), so
+every blocking gate is seen; one warning is kept free when a check run will be written (its
+"could not be written" warning must never be the dropped eleventh) and one notice says how
+many more there are. Paths are repository-relative. Every value goes through
+:mod:`gates.ghactions` escaping, so no message, title or file name can start a command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 from gates.ghactions import command
-from gates.model import Finding, GateResult, RunResult, Status
-from gates.reporters.base import ReportEnv, Reporter
+from gates.model import RunResult, Status
+from gates.reporters.base import Reporter, ReportEnv
 from gates.reporters.levels import ANNOTATION_LEVEL
+from gates.reporters.ranking import Ranked, fair_share, ranked
 
 PER_LEVEL_CAP = 10
 MESSAGE_LIMIT = 1000
+LEVELS = ("error", "warning", "notice")
 
 
 class AnnotationsReporter(Reporter):
@@ -28,51 +32,71 @@ class AnnotationsReporter(Reporter):
         return env.github.actions
 
     def write(self, run: RunResult, env: ReportEnv) -> None:  # noqa: D102
-        for line in annotation_lines(run, str(env.report_path)):
+        from gates.reporters.check_run import CheckRunReporter
+
+        check_run = CheckRunReporter().active(env) and (env.only is None or "check-run" in env.only)
+        for line in annotation_lines(run, repo_prefix=env.repo_prefix, reserve_warnings=1 if check_run else 0):
             print(line, file=env.stream, flush=True)
 
 
-def annotation_lines(run: RunResult, report_path: str) -> list[str]:
-    """The capped, ranked annotation commands for a run."""
-    candidates = sorted(_candidates(run), key=lambda c: c[0])
-    used = {"error": 0, "warning": 0, "notice": 0}
+@dataclass(frozen=True)
+class _Candidate:
+    level: str
+    group: str
+    message: str
+    props: dict[str, object]
+
+
+def annotation_lines(run: RunResult, *, repo_prefix: str = "", reserve_warnings: int = 0) -> list[str]:
+    """The capped annotation commands for a run, each level shared fairly across gates."""
+    candidates = list(_gate_candidates(run)) + [_finding(item, repo_prefix) for item in ranked(run)]
+    caps = {"error": PER_LEVEL_CAP, "warning": PER_LEVEL_CAP - reserve_warnings, "notice": PER_LEVEL_CAP - 1}
     lines: list[str] = []
     dropped = 0
-    for _, level, message, props in candidates:
-        cap = PER_LEVEL_CAP - (1 if level == "notice" else 0)  # keep one notice for the "more" line
-        if used[level] >= cap:
-            dropped += 1
-            continue
-        used[level] += 1
-        lines.append(command(level, message, props))
+    for level in LEVELS:
+        of_level = [c for c in candidates if c.level == level]
+        chosen = fair_share(of_level, caps[level], lambda c: c.group)
+        dropped += len(of_level) - len(chosen)
+        lines += [command(c.level, c.message, c.props) for c in chosen]
     if dropped:
         lines.append(command("notice", f"{dropped} more finding(s) are not annotated here (GitHub shows 10 per "
-                                       f"level per step): see {report_path}, the SARIF upload or the check run.",
+                                       "level per step): see the job summary, the check run or code scanning.",
                              {"title": "secure-ai-gates: more findings"}))
     return lines
 
 
-def _candidates(run: RunResult) -> Iterator[tuple[tuple[int, int], str, str, dict[str, object]]]:
+def _gate_candidates(run: RunResult) -> list[_Candidate]:
+    out = []
     for g in run.gates:
+        title = {"title": f"secure-ai-gates: {g.name}"}
         if g.status is Status.ERROR:
-            yield (0, -5), "error", f"{g.name} could not decide: {g.summary}", {"title": f"secure-ai-gates: {g.name}"}
+            out.append(_Candidate("error", g.name, f"{g.name} could not decide: {g.summary}", title))
         elif g.status is Status.FAILED and not g.blocking:
-            yield (0, -5), "error", f"{g.name} failed: {g.summary}", {"title": f"secure-ai-gates: {g.name}"}
-        for note in g.notes:
-            yield (1, -4), "warning", note, {"title": f"secure-ai-gates: {g.name}"}
-        for f in g.findings:
-            yield _finding(g, f)
+            out.append(_Candidate("error", g.name, f"{g.name} failed: {g.summary}", title))
+        out += [_Candidate("warning", g.name, note, title) for note in g.notes]
+    return out
 
 
-def _finding(g: GateResult, f: Finding) -> tuple[tuple[int, int], str, str, dict[str, object]]:
-    blocking = not f.suppressed and f.severity.at_least(g.fail_on)
-    level = ANNOTATION_LEVEL[f.severity] if blocking else "notice"
+def _finding(item: Ranked, repo_prefix: str) -> _Candidate:
+    f, g = item.finding, item.gate
+    level = ANNOTATION_LEVEL[f.severity] if item.blocking else "notice"
     message = f.message if len(f.message) <= MESSAGE_LIMIT else f.message[:MESSAGE_LIMIT] + "…"
     if f.suppression is not None:
         message = f"[{f.suppression.kind.value}] {message}"
-    props: dict[str, object] = {"title": f"{g.name}: {f.rule_id}" + (f" {f.title}" if f.title else "")}
+    props: dict[str, object] = {}
     if f.path:
-        props = {"file": f.path, **({"line": f.line} if f.line else {}), **props}
-        if f.column:
-            props["col"] = f.column
-    return (0 if blocking else 2, -f.severity.rank), level, message, props
+        props["file"] = repo_prefix + f.path
+        if f.line:
+            props["line"] = f.line
+            if f.column:
+                props["col"] = f.column
+    props["title"] = annotation_title(g.name, f.rule_id, f.title)
+    return _Candidate(level, g.name, message, props)
+
+
+def annotation_title(gate: str, rule_id: str, title: str | None) -> str:
+    """``gate · RULE title``, the rule id said once even when the title repeats it."""
+    name = rule_id
+    if title and title != rule_id:
+        name = title if rule_id in title else f"{rule_id} {title}"
+    return f"{gate} · {name}"

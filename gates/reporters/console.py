@@ -1,9 +1,14 @@
-"""The readable report printed at the end of a run (laptop and Actions log alike)."""
+"""The readable report printed at the end of a run (laptop and Actions log alike).
+
+File names and messages come from the workspace: inside Actions the report is printed with
+:func:`gates.ghactions.print_untrusted`, so no line of it can start a workflow command.
+"""
 
 from __future__ import annotations
 
+from gates.ghactions import print_untrusted
 from gates.model import RunResult
-from gates.reporters.base import ReportEnv, Reporter
+from gates.reporters.base import REPORT_FILES, Reporter, ReportEnv
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 
@@ -14,7 +19,8 @@ class ConsoleReporter(Reporter):
     name = "console"
 
     def write(self, run: RunResult, env: ReportEnv) -> None:  # noqa: D102
-        print(render_console(run, str(env.report_dir)), file=env.stream, flush=True)
+        print_untrusted(render_console(run, str(env.report_dir)).split("\n"), actions=env.github.actions,
+                        stream=env.stream)
 
 
 def render_console(run: RunResult, report_dir: str) -> str:
@@ -35,5 +41,5 @@ def render_console(run: RunResult, report_dir: str) -> str:
             lines.append(f"  [{f.severity.value}] {g.name} {f.rule_id} {where} {f.message.splitlines()[0][:160]}")
         if len(blocking) > 50:
             lines.append(f"  ... and {len(blocking) - 50} more")
-    lines.append(f"reports: {report_dir}/report.json, results.sarif, summary.md")
+    lines.append(f"reports: {report_dir}/{', '.join(REPORT_FILES)}")
     return "\n".join(lines)

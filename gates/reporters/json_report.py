@@ -1,4 +1,4 @@
-"""``report.json``: the machine-readable report (schema 1, see README.md, "Reports")."""
+"""``report.json``: the machine-readable report (schema 1, see CONTRACT.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from gates.files import write_text_atomic
 from gates.model import RunResult
-from gates.reporters.base import ReportEnv, Reporter
+from gates.reporters.base import REPORT_JSON, Reporter, ReportEnv
 from gates.reporters.serialize import run_to_dict
 
 
@@ -14,6 +14,7 @@ class JsonReporter(Reporter):
     """Writes every gate, metric and finding (suppressed ones included) to report.json."""
 
     name = "json"
+    files = (REPORT_JSON,)
 
     def write(self, run: RunResult, env: ReportEnv) -> None:  # noqa: D102
         write_text_atomic(env.report_path, json.dumps(run_to_dict(run), indent=2, ensure_ascii=False) + "\n")

@@ -1,132 +1,197 @@
 """The Markdown summary: ``summary.md`` and, inside Actions, the job summary.
 
-One table of gates (status icon, counts, duration), then a collapsible section per gate with
-its details and findings. The document is trimmed to stay under a byte limit (GitHub's job
-summary takes at most 1 MiB per step; a check run's summary 65,535 characters): the mildest
-findings are dropped first and each gate says how many more are in report.json.
+Written for the person deciding whether to merge: the verdict, what blocks (the worst
+blocking findings across every gate, each gate getting its share), what changed since the
+base (new findings against baselined and waived ones), a narrow table of gates, then one
+collapsed section per gate with its details and every finding that fits.
+
+Every string from the workspace goes through :mod:`gates.textutil` (no HTML, image, link or
+heading can form) and gate details through its sanitizer. Findings are lists, not wide
+tables, so nothing is clipped in the summary pane (1,012 px). The document stays under a
+byte limit (GitHub's job summary takes at most 1 MiB per step; a check run's summary
+65,535 characters): findings are added worst first while they fit, and each gate says how
+many more there are and where to find them.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from typing import Sequence
 
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
-from gates.model import Finding, GateResult, RunResult, Status
-from gates.reporters.base import ReportEnv, Reporter
+from gates.model import GateResult, RunResult, Status
+from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, Reporter, ReportEnv
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
-from gates.textutil import md_text
+from gates.reporters.ranking import Ranked, fair_share, ranked
+from gates.textutil import md_code, md_link, md_text, sanitize_markdown
 
 STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB
 DETAILS_LIMIT = 20_000  # characters of a gate's own details section
+TOP_BLOCKING = 15  # findings in "What blocks"
+MESSAGE_LIMIT = 240
 
 
 class MarkdownReporter(Reporter):
     """Writes summary.md and appends it to ``$GITHUB_STEP_SUMMARY`` when that is set."""
 
     name = "markdown"
+    files = (SUMMARY_FILE,)
 
     def write(self, run: RunResult, env: ReportEnv) -> None:  # noqa: D102
-        text = render_summary(run, limit=STEP_SUMMARY_LIMIT, note=env.upload_note)
+        from gates.reporters.check_run import CheckRunReporter, annotation_cap_note
+
+        notes = list(env.left_out)
+        if env.upload_note:
+            notes.append(env.upload_note)
+        if CheckRunReporter().active(env) and (env.only is None or "check-run" in env.only):
+            notes += annotation_cap_note(run)
+        text = render_summary(run, limit=STEP_SUMMARY_LIMIT, notes=notes, report_dir=env.report_dir.name)
         write_text_atomic(env.summary_path, text)
         if env.github.step_summary is not None:
             append_summary(env.github.step_summary, text)
 
 
-def render_summary(run: RunResult, *, limit: int = STEP_SUMMARY_LIMIT, note: str = "") -> str:
+def render_summary(run: RunResult, *, limit: int = STEP_SUMMARY_LIMIT, notes: Sequence[str] = (),
+                   report_dir: str = "secure-ai-gates-report") -> str:
     """The summary, with as many findings as fit in ``limit`` UTF-8 bytes."""
-    ranked = _ranked_rows(run.gates)
-    full = _render(run, ranked, len(ranked), note)
-    if len(full.encode("utf-8")) <= limit:
-        return full
-    low, high = 0, len(ranked)
-    while low < high:  # the largest number of rows that fits
-        mid = (low + high + 1) // 2
-        if len(_render(run, ranked, mid, note).encode("utf-8")) <= limit:
-            low = mid
-        else:
-            high = mid - 1
-    text = _render(run, ranked, low, note)
-    return text if len(text.encode("utf-8")) <= limit else text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-
-
-def _ranked_rows(gates: Sequence[GateResult]) -> list[tuple[str, int]]:
-    """(gate name, finding index) ordered from most to least important."""
-    rows = []
-    for g in gates:
-        for i, f in enumerate(g.findings):
-            blocking = not f.suppressed and f.severity.at_least(g.fail_on)
-            rows.append(((0 if blocking else 1, -f.severity.rank, i), g.name, i))
-    rows.sort(key=lambda r: r[0])
-    return [(name, i) for _, name, i in rows]
-
-
-def _render(run: RunResult, ranked: list[tuple[str, int]], keep: int, note: str) -> str:
-    kept: dict[str, set[int]] = {}
-    for name, i in ranked[:keep]:
-        kept.setdefault(name, set()).add(i)
-    status = run.status
-    lines = [f"## 🛡️ secure-ai-gates: {STATUS_ICON[status]} {status.value}", ""]
-    lines += ["| | Gate | Status | Findings | Blocking | Time | Summary |",
-              "|---|---|---|---:|---:|---:|---|"]
-    for g in run.gates:
-        lines.append(f"| {STATUS_ICON[g.status]} | {_cell(g.title)} (`{g.name}`) | {g.status.value} | "
-                     f"{len(g.findings)} | {len(g.blocking)} | {g.duration_s:.1f} s | {_cell(g.summary)} |")
-    blocking = sum(len(g.blocking) for g in run.gates)
-    lines += ["", f"{blocking} blocking finding(s); configuration: `{run.config_source}`; "
-                  f"total time {run.duration_s:.1f} s."]
-    if note:
-        lines += ["", note]
-    for g in run.gates:
-        if g.status is Status.SKIPPED and not g.findings:
+    items = ranked(run)
+    head = _head(run, items, notes)
+    sections = [_Section(g, report_dir, details=True) for g in run.gates
+                if not (g.status is Status.SKIPPED and not g.findings)]
+    fixed = _size(head) + sum(s.size() for s in sections)
+    if fixed > limit:  # the gates' own details do not fit (a check run's 65,535): leave them out
+        sections = [_Section(s.gate, report_dir, details=False) for s in sections]
+        fixed = _size(head) + sum(s.size() for s in sections)
+    by_gate = {id(s.gate): s for s in sections}
+    budget = limit - fixed
+    for item in items:
+        section = by_gate.get(id(item.gate))
+        if section is None:
             continue
-        lines += ["", _section(g, kept.get(g.name, set()))]
+        line = _finding_line(item, with_gate=False)
+        cost = _size(line) + 1
+        if cost > budget:
+            break
+        section.lines.append(line)
+        budget -= cost
+    text = head + "".join(s.render() for s in sections)
+    if _size(text) > limit:  # pragma: no cover - only a pathological head (thousands of notes)
+        text = text.encode("utf-8")[:limit].decode("utf-8", "ignore").rsplit("\n", 1)[0] + "\n"
+    return text
+
+
+def _head(run: RunResult, items: list[Ranked], notes: Sequence[str]) -> str:
+    status = run.status
+    blocking = [i for i in items if i.blocking]
+    blockers = run.gates_with(Status.FAILED, Status.ERROR)
+    lines = [f"## 🛡️ secure-ai-gates: {STATUS_ICON[status]} {status.value}", ""]
+    verdict = (f"**Blocked by {len(blockers)} gate(s):** " + ", ".join(md_code(g.name) for g in blockers)
+               if blockers else "**Nothing blocks.**")
+    lines += [f"{verdict} · {len(blocking)} blocking of {len(items)} finding(s) · {run.duration_s:.1f} s · "
+              f"config {md_code(run.config_source)}"
+              + (f" · shard {md_code(run.shard)}" if run.shard else ""), ""]
+    for note in notes:
+        lines.append(f"> ⚠️ {md_text(note)}")
+        lines.append(">")
+    if notes:
+        lines[-1] = ""
+    errored = run.gates_with(Status.ERROR)
+    if blocking or errored or blockers:
+        lines += ["### What blocks", ""]
+        for g in errored:
+            lines.append(f"- ⚠️ {md_code(g.name)} could not decide: {md_text(g.summary, MESSAGE_LIMIT)}")
+        for g in run.gates_with(Status.FAILED):
+            if not g.blocking:
+                lines.append(f"- ❌ {md_code(g.name)} failed: {md_text(g.summary, MESSAGE_LIMIT)}")
+        top = fair_share(blocking, TOP_BLOCKING, lambda i: i.gate.name)
+        lines += [_finding_line(i, with_gate=True) for i in top]
+        if len(blocking) > len(top):
+            lines.append(f"- … and {len(blocking) - len(top)} more blocking finding(s), in the gates' sections below.")
+        lines.append("")
+    lines += _changes(run)
+    lines += ["### Gates", "", "| | Gate | Status | Blocking | Findings | Time |", "|---|---|---|---:|---:|---:|"]
+    for g in run.gates:
+        lines.append(f"| {STATUS_ICON[g.status]} | {md_text(g.title)} | {g.status.value} | {len(g.blocking)} | "
+                     f"{len(g.findings)} | {g.duration_s:.1f} s |")
     return "\n".join(lines) + "\n"
 
 
-def _section(g: GateResult, keep: set[int]) -> str:
-    counts = f"{len(g.blocking)} blocking of {len(g.findings)}" if g.findings else "no findings"
-    parts = [f"<details{' open' if g.status.blocks else ''}><summary>{STATUS_ICON[g.status]} "
-             f"<b>{html.escape(g.name)}</b>: {g.status.value} ({counts})</summary>", "",
-             _escape(g.summary), ""]
-    for note in g.notes:
-        parts.append(f"> ⚠️ {_escape(note)}")
-    if g.notes:
-        parts.append("")
-    if g.details:
-        details = g.details if len(g.details) <= DETAILS_LIMIT else g.details[:DETAILS_LIMIT] + "\n\n… (truncated)"
-        parts += [details, ""]
-    shown = [f for i, f in enumerate(g.findings) if i in keep]
-    if shown:
-        parts += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
-        parts += [_finding_row(f, g) for f in shown]
-    hidden = len(g.findings) - len(shown)
-    if hidden:
-        parts += ["", f"… and {hidden} more finding(s) in report.json."]
-    parts += ["", "</details>"]
-    return "\n".join(parts)
+def _changes(run: RunResult) -> list[str]:
+    """New findings against those already in the base's baseline or waived, per gate."""
+    lines = []
+    for g in run.gates:
+        if not g.findings:
+            continue
+        baseline = sum(1 for f in g.findings if f.suppression is not None and f.suppression.kind.value == "baseline")
+        waived = sum(1 for f in g.findings if f.suppression is not None and f.suppression.kind.value == "waiver")
+        new = len(g.findings) - baseline - waived
+        if baseline or waived:
+            lines.append(f"- {md_code(g.name)}: **{new} new** ({len(g.blocking)} blocking), {baseline} already in "
+                         f"the baseline, {waived} waived")
+    if not lines:
+        return []
+    return ["### What changed since the base", "", *lines, ""]
 
 
-def _finding_row(f: Finding, g: GateResult) -> str:
-    where = f"`{_cell(f.path)}{':' + str(f.line) if f.line else ''}`" if f.path else ""
+class _Section:
+    """One gate's collapsed section; finding lines are added while the byte budget lasts."""
+
+    def __init__(self, gate: GateResult, report_dir: str, *, details: bool) -> None:
+        self.gate = gate
+        self.report_dir = report_dir
+        self.details = details
+        self.lines: list[str] = []
+        self._fixed = self._render(more_line=True)
+
+    def size(self) -> int:
+        return _size(self._fixed)
+
+    def render(self) -> str:
+        return self._render(more_line=len(self.lines) < len(self.gate.findings))
+
+    def _render(self, *, more_line: bool) -> str:
+        g = self.gate
+        counts = f"{len(g.blocking)} blocking of {len(g.findings)}" if g.findings else "no findings"
+        parts = ["", f"<details><summary>{STATUS_ICON[g.status]} <b>{html.escape(g.name)}</b>: {g.status.value} "
+                     f"({counts})</summary>", "", md_text(g.summary), ""]
+        for note in g.notes:
+            parts += [f"> ⚠️ {md_text(note)}", ""]
+        if g.details:
+            if self.details:
+                details = g.details if len(g.details) <= DETAILS_LIMIT else g.details[:DETAILS_LIMIT] + "\n\n… (cut)"
+                parts += [sanitize_markdown(details), ""]
+            else:
+                parts += ["_This gate's details are in the job summary._", ""]
+        parts += self.lines
+        hidden = len(g.findings) - len(self.lines)
+        if more_line and hidden:
+            parts += ["", f"… and {hidden} more finding(s), not shown to keep this summary within GitHub's size "
+                          f"limit: all are in {md_code(REPORT_JSON)} and the SARIF file in the report directory "
+                          f"{md_code(self.report_dir)}; upload it with `actions/upload-artifact` to keep it "
+                          f"(README → Reports)."]
+        parts += ["", "</details>", ""]
+        return "\n".join(parts)
+
+
+def _finding_line(item: Ranked, *, with_gate: bool) -> str:
+    f, g = item.finding, item.gate
+    where = ""
+    if f.path:
+        where = " · " + md_code(f"{f.path}:{f.line}" if f.line else f.path, 200)
+    elif f.package:
+        where = " · " + md_code(f.package, 100)
     state = ""
     if f.suppression is not None:
-        state = f" _({f.suppression.kind.value}: {_cell(f.suppression.reason)})_"
-    elif not f.severity.at_least(g.fail_on):
+        state = f" _({f.suppression.kind.value}: {md_text(f.suppression.reason, 120)})_"
+    elif not item.blocking:
         state = " _(below fail-on)_"
-    rule = f"[{_cell(f.rule_id)}]({f.help_uri})" if f.help_uri else f"`{_cell(f.rule_id)}`"
-    return f"| {SEVERITY_ICON[f.severity]} {f.severity.value} | {rule} | {where} | {_cell(f.message)}{state} |"
+    rule = md_link(f.rule_id, f.help_uri) if f.help_uri else md_code(f.rule_id, 80)
+    title = f" {md_text(f.title, 80)}" if f.title and f.title != f.rule_id else ""
+    gate = f"{md_code(g.name)} · " if with_gate else ""
+    return (f"- {SEVERITY_ICON[f.severity]} **{f.severity.value}** · {gate}{rule}{title}{where} — "
+            f"{md_text(f.message, MESSAGE_LIMIT)}{state}")
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _cell(text: str | None) -> str:
-    if not text:
-        return ""
-    flat = " ".join(str(text).split())
-    if len(flat) > 300:
-        flat = flat[:297] + "..."
-    return md_text(flat)
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))

@@ -50,7 +50,7 @@ def test_fail_annotates_the_line_and_exits_1(tmp_path: Path) -> None:
     env = simulated_runner(tmp_path, **{"gates": "code-security", "fail-on": "medium"})  # INPUT_FAIL-ON
     result = run_cli([], env=_pr(ws, env), cwd=ws)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "::error file=src/app.py,line=5,title=code-security%3A B602" in result.stdout
+    assert "::error file=src/app.py,line=5,col=5,title=code-security · B602 subprocess_popen" in result.stdout
     outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
     assert outputs["status"] == "failed" and outputs["failed-gates"] == "code-security"
     sarif = json.loads(Path(outputs["sarif"]).read_text())

@@ -20,17 +20,19 @@ def _run(n_low: int) -> RunResult:
 def test_table_and_sections() -> None:
     text = render_summary(_run(2))
     assert "## 🛡️ secure-ai-gates: ❌ failed" in text
-    assert "| ❌ | Code security (`code-security`) | failed | 3 | 1 | 1.2 s | many |" in text
-    assert "| ⏭️ | Approval (`approval`) | skipped | 0 | 0 | 0.0 s | not a pull request |" in text
-    assert "<details open><summary>❌ <b>code-security</b>" in text
+    assert "| ❌ | Code security | failed | 1 | 3 | 1.2 s |" in text
+    assert "| ⏭️ | Approval | skipped | 0 | 0 | 0.0 s |" in text
+    assert "<details><summary>❌ <b>code-security</b>: failed (1 blocking of 3)</summary>" in text
     assert "_(below fail-on)_" in text
+    assert text.index("### What blocks") < text.index("### Gates") < text.index("<details>")
 
 
 def test_trimmed_to_limit_keeping_the_worst() -> None:
     text = render_summary(_run(5000), limit=50_000)
     assert len(text.encode()) <= 50_000
     assert "the worst one" in text
-    assert "more finding(s) in report.json" in text
+    assert "more finding(s), not shown to keep this summary within GitHub's size limit" in text
+    assert text.count("<details>") == text.count("</details>") == 1  # nothing cut mid-section
 
 
 def test_markup_in_messages_is_escaped() -> None:
