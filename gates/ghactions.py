@@ -16,8 +16,9 @@ import os
 import secrets
 import sys
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping, TextIO
+from typing import TextIO
 
 
 def escape_data(text: str) -> str:

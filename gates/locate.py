@@ -10,8 +10,8 @@ without running any YAML constructor (the file is workspace input).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 

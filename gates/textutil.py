@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import Iterable
+from collections.abc import Iterable
 
 _SECRETS = re.compile(
     r"(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gates.ghactions import command
 from gates.model import RunResult, Status
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import ANNOTATION_LEVEL
 from gates.reporters.ranking import Ranked, fair_share, ranked
 
@@ -68,7 +68,7 @@ def annotation_lines(run: RunResult, *, repo_prefix: str = "", reserve_warnings:
 def _gate_candidates(run: RunResult) -> list[_Candidate]:
     out = []
     for g in run.gates:
-        title = {"title": f"secure-ai-gates: {g.name}"}
+        title: dict[str, object] = {"title": f"secure-ai-gates: {g.name}"}
         if g.status is Status.ERROR:
             out.append(_Candidate("error", g.name, f"{g.name} could not decide: {g.summary}", title))
         elif g.status is Status.FAILED and not g.blocking:

@@ -15,7 +15,6 @@ from typing import ClassVar, TextIO
 from gates.config.settings import GitHubEnv
 from gates.model import RunResult
 
-
 REPORT_JSON = "report.json"
 SARIF_FILE = "results.sarif"
 SUMMARY_FILE = "summary.md"
@@ -86,7 +85,7 @@ def default_reporters() -> list[Reporter]:
     return [cls() for cls in REPORTERS]
 
 
-def publish(run: RunResult, env: ReportEnv, reporters: "list[Reporter] | None" = None) -> None:
+def publish(run: RunResult, env: ReportEnv, reporters: list[Reporter] | None = None) -> None:
     """Run every active reporter (those in ``env.only`` when set); any failure ends in error (exit 3).
 
     Every reporter is tried even when an earlier one failed or has a bug, so one broken output

@@ -23,7 +23,7 @@ from typing import Any
 from gates.ghactions import emit
 from gates.model import RunResult, Status
 from gates.reporters.annotations import annotation_title
-from gates.reporters.base import Reporter, ReportEnv
+from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import ANNOTATION_LEVEL
 from gates.reporters.ranking import Ranked, fair_share, ranked
 from gates.textutil import md_code, md_text
@@ -92,8 +92,9 @@ class CheckRunReporter(Reporter):
             return
         except GitHubError as exc:
             done = created is not None and _complete(client, owner, repo, created["id"], title, summary, final)
+            completed = "; it was completed with its verdict" if done else ""
             emit("warning", f"the check run '{env.check_name}' could not be written in full ({sent} of "
-                            f"{len(batches)} requests): {exc}" + ("; it was completed with its verdict" if done else ""),
+                            f"{len(batches)} requests): {exc}{completed}",
                  {"title": "secure-ai-gates check run"}, stream=env.stream)
             return
         shown = min(len(annotations), sent * BATCH)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gates.ghactions import print_untrusted
 from gates.model import RunResult
-from gates.reporters.base import REPORT_FILES, Reporter, ReportEnv
+from gates.reporters.base import REPORT_FILES, ReportEnv, Reporter
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 

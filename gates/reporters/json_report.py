@@ -6,7 +6,7 @@ import json
 
 from gates.files import write_text_atomic
 from gates.model import RunResult
-from gates.reporters.base import REPORT_JSON, Reporter, ReportEnv
+from gates.reporters.base import REPORT_JSON, ReportEnv, Reporter
 from gates.reporters.serialize import run_to_dict
 
 

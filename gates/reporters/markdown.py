@@ -16,12 +16,12 @@ many more there are and where to find them.
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
 from gates.model import GateResult, RunResult, Status
-from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, Reporter, ReportEnv
+from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
 from gates.reporters.ranking import Ranked, fair_share, ranked
 from gates.textutil import md_code, md_link, md_text, sanitize_markdown

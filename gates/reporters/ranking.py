@@ -9,8 +9,9 @@ not crowded out by a thousand code findings.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Hashable, Sequence, TypeVar
+from typing import TypeVar
 
 from gates.model import Finding, GateResult, RunResult
 

@@ -19,13 +19,14 @@ import gzip
 import json
 import urllib.parse
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from gates import __version__
 from gates.files import write_text_atomic
 from gates.locate import config_location
 from gates.model import Finding, GateResult, RunResult, Severity, Status, SuppressionKind
-from gates.reporters.base import SARIF_FILE, Reporter, ReportEnv
+from gates.reporters.base import SARIF_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SARIF_LEVEL, SECURITY_SEVERITY
 from gates.reporters.ranking import Ranked, ranked
 
@@ -61,7 +62,7 @@ def sarif_document(run: RunResult, repo_prefix: str = "") -> dict[str, Any]:
 def sarif_log(run: RunResult, repo_prefix: str = "",
               max_results: int = MAX_RESULTS_PER_RUN) -> tuple[dict[str, Any], int]:
     """The SARIF log within GitHub's limits, and how many findings it left out."""
-    groups: "OrderedDict[str, tuple[list[GateResult], list[Ranked]]]" = OrderedDict()
+    groups: OrderedDict[str, tuple[list[GateResult], list[Ranked]]] = OrderedDict()
     for gate in run.gates:
         if gate.status is not Status.SKIPPED:
             for tool in dict.fromkeys([f.tool or gate.tool for f in gate.findings] or [gate.tool]):
@@ -119,7 +120,7 @@ def _total(run: RunResult) -> int:
 def _run(name: str, gates: list[GateResult], items: list[Ranked], repo_prefix: str,
          fallback: dict[str, tuple[str, int] | None]) -> dict[str, Any]:
     findings = [r.finding for r in items]
-    by_rule: "OrderedDict[str, list[Finding]]" = OrderedDict()
+    by_rule: OrderedDict[str, list[Finding]] = OrderedDict()
     for f in findings:
         by_rule.setdefault(f.rule_id, []).append(f)
     tool = name.split(" (part ")[0]

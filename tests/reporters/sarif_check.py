@@ -39,7 +39,8 @@ def multitool_errors(path: Path, rule_kinds: str = "Sarif;Gh") -> list[str]:
     out = path.with_suffix(".multitool.sarif")
     done = subprocess.run([str(MULTITOOL), "validate", str(path), "--output", str(out), "--rule-kind", rule_kinds,
                            "--log", "ForceOverwrite"], capture_output=True, text=True, timeout=600)
-    assert out.exists(), f"the Multitool wrote no log (exit {done.returncode}): {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    output = done.stdout[-2000:] + done.stderr[-2000:]
+    assert out.exists(), f"the Multitool wrote no log (exit {done.returncode}): {output}"
     log = json.loads(out.read_text(encoding="utf-8-sig"))
     errors = [f"{r.get('ruleId')}: {r['message'].get('text') or r['message'].get('arguments')}"
               for run in log.get("runs", []) for r in run.get("results", []) if r.get("level") == "error"]

@@ -16,7 +16,7 @@ import gates.reporters
 from gates.config.settings import GitHubEnv
 from gates.errors import ToolError, UsageError
 from gates.model import GateResult, RunResult, Severity, Status
-from gates.reporters.base import REPORT_FILES, Reporter, ReportEnv, publish, repo_prefix
+from gates.reporters.base import REPORT_FILES, ReportEnv, Reporter, publish, repo_prefix
 from gates.reporters.registry import REPORTERS, parse_reporter_list, reporter_names
 from tests.support.fake_gates import finding
 
