@@ -94,9 +94,16 @@ def _finding(item: Ranked, repo_prefix: str) -> _Candidate:
     return _Candidate(level, g.name, message, props)
 
 
+def rule_title(rule_id: str, title: str | None) -> str:
+    """The title without a leading repeat of the rule id (``secret-leak: Ask…`` → ``Ask…``)."""
+    if not title or title == rule_id:
+        return ""
+    if title.startswith(rule_id):
+        return title[len(rule_id):].lstrip(" :-–—")
+    return title
+
+
 def annotation_title(gate: str, rule_id: str, title: str | None) -> str:
     """``gate · RULE title``, the rule id said once even when the title repeats it."""
-    name = rule_id
-    if title and title != rule_id:
-        name = title if rule_id in title else f"{rule_id} {title}"
-    return f"{gate} · {name}"
+    rest = rule_title(rule_id, title)
+    return f"{gate} · {rule_id}" + (f" {rest}" if rest else "")

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
 from gates.model import GateResult, RunResult, Status
+from gates.reporters.annotations import rule_title
 from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
 from gates.reporters.ranking import Ranked, fair_share, ranked
@@ -30,6 +31,7 @@ STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 Mi
 DETAILS_LIMIT = 20_000  # characters of a gate's own details section
 TOP_BLOCKING = 15  # findings in "What blocks"
 MESSAGE_LIMIT = 240
+TOP_MESSAGE_LIMIT = 160
 
 
 class MarkdownReporter(Reporter):
@@ -187,10 +189,12 @@ def _finding_line(item: Ranked, *, with_gate: bool) -> str:
     elif not item.blocking:
         state = " _(below fail-on)_"
     rule = md_link(f.rule_id, f.help_uri) if f.help_uri else md_code(f.rule_id, 80)
-    title = f" {md_text(f.title, 80)}" if f.title and f.title != f.rule_id else ""
+    rest = rule_title(f.rule_id, f.title)
+    title = f" {md_text(rest, 80)}" if rest else ""
     gate = f"{md_code(g.name)} · " if with_gate else ""
+    limit = TOP_MESSAGE_LIMIT if with_gate else MESSAGE_LIMIT
     return (f"- {SEVERITY_ICON[f.severity]} **{f.severity.value}** · {gate}{rule}{title}{where} — "
-            f"{md_text(f.message, MESSAGE_LIMIT)}{state}")
+            f"{md_text(f.message, limit)}{state}")
 
 
 def _size(text: str) -> int:
