@@ -40,6 +40,6 @@ def essential(text: str, *, max_lines: int = MAX_LINES, max_chars: int = MAX_CHA
 
 def code_block(text: str) -> str:
     """``text`` in a Markdown code fence that no backtick run inside it can close."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{text}\n{fence}"
+    from gates.textutil import md_code_block
+
+    return md_code_block(text)

@@ -6,8 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from gates.model import Finding, Severity
-
-MAX_ROWS = 200
+from gates.textutil import md_text
 
 
 def summary_line(findings: Sequence[Finding], files: int, baseline_source: str | None) -> str:
@@ -26,29 +25,8 @@ def summary_line(findings: Sequence[Finding], files: int, baseline_source: str |
 
 
 def details_markdown(findings: Sequence[Finding], notes: Sequence[str]) -> str:
-    """A table of findings, new ones first, worst first; then baselined ones."""
-    lines = [f"- {note}" for note in notes]
-    if lines:
-        lines.append("")
+    """The gate's notes (escaped); its findings are listed once, by the reporters, worst first."""
+    lines = [f"- {md_text(note)}" for note in notes]
     if not findings:
-        lines.append("No findings.")
-        return "\n".join(lines)
-    ordered = sorted(findings, key=lambda f: (f.suppressed, -f.severity.rank, f.path or "", f.line or 0))
-    lines += ["| status | severity | rule | location | issue |", "| --- | --- | --- | --- | --- |"]
-    for finding in ordered[:MAX_ROWS]:
-        status = "baseline" if finding.suppressed else "**new**"
-        rule = f"[{_cell(finding.rule_id)}]({finding.help_uri})" if finding.help_uri else _cell(finding.rule_id)
-        if finding.title and finding.title != finding.rule_id:
-            rule += f" {_cell(finding.title)}"
-        where = _cell(finding.path or "") + (f":{finding.line}" if finding.line else "")
-        confidence = finding.properties.get("confidence")
-        severity = finding.severity.value + (f" ({str(confidence).lower()} confidence)" if confidence else "")
-        lines.append(f"| {status} | {severity} | {rule} | `{where}` | {_cell(finding.message)} |")
-    if len(ordered) > MAX_ROWS:
-        lines.append(f"\n{len(ordered) - MAX_ROWS} more finding(s) are in report.json and the SARIF file.")
+        lines += [""] * bool(lines) + ["No findings."]
     return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")

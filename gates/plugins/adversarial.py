@@ -15,6 +15,7 @@ from gates.garak.target import write_generator_file
 from gates.model import Checked, Errored, Outcome, Severity, Skipped
 from gates.plugins.base import Gate, GateContext
 from gates.proc import Completed
+from gates.textutil import md_code_block
 
 DEFAULT_PROBES = ("promptinject.HijackHateHumans", "dan.Dan_11_0", "encoding.InjectBase64")
 _LIST_TIMEOUT_S = 120.0
@@ -81,7 +82,7 @@ class AdversarialGate(Gate):
                 f"parallel {settings.parallel}, at most {settings.prompt_cap} prompts per probe)")
         done, kept = self._garak(ctx, settings, home)
         report_path, hitlog_path = engine.report_paths(Path(ctx.work_dir))
-        tail = f"```\n{(done.stderr or done.stdout).strip()[-1500:]}\n```"
+        tail = md_code_block((done.stderr or done.stdout).strip()[-1500:])
         if not report_path.is_file():
             return Errored(f"garak (exit {done.returncode}) wrote no report", details=tail)
         report = read_report(report_path, hitlog_path)
