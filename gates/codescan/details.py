@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from gates.model import Finding, Severity
-from gates.textutil import md_text
 
 
 def summary_line(findings: Sequence[Finding], files: int, baseline_source: str | None) -> str:
@@ -25,8 +24,9 @@ def summary_line(findings: Sequence[Finding], files: int, baseline_source: str |
 
 
 def details_markdown(findings: Sequence[Finding], notes: Sequence[str]) -> str:
-    """The gate's notes (escaped); its findings are listed once, by the reporters, worst first."""
-    lines = [f"- {md_text(note)}" for note in notes]
+    """The gate's notes (its own Markdown; the reporters disarm any HTML in it); its findings are
+    listed once, by the reporters, worst first."""
+    lines = [f"- {note}" for note in notes]
     if not findings:
         lines += [""] * bool(lines) + ["No findings."]
     return "\n".join(lines)
