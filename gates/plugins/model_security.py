@@ -103,6 +103,7 @@ class ModelSecurityGate(Gate):
         if not opts.tests or (ctx.shard is not None and ctx.shard.index != 1):
             return [], None
         scratch = tempfile.mkdtemp(prefix="secure-ai-gates-base-tests-")
+        Path(scratch).chmod(0o755)  # committed test files: an unprivileged test user may read them, not change them
         try:
             plan = plan_tests(ctx.workspace, opts.tests, base, Path(scratch) / "tests")
             if plan.missing:
