@@ -112,7 +112,12 @@ def _nodes(buf: Buffer, lo: int, hi: int) -> Iterator[tuple[str, int, int, str]]
 
 
 def _op(buf: Buffer, lo: int, hi: int) -> str:
-    return "".join(text(buf, a, b) for a, b in submessages(buf, lo, hi, 2))
+    """The node's op: the *last* occurrence of the field wins, as in every protobuf parser."""
+    op = ""
+    for number, wire, a, b in fields(buf, lo, hi):
+        if number == 2 and wire == LENGTH:
+            op = bytes(buf[a:b]).decode("utf-8", "replace")
+    return op
 
 
 def _prints_to_file(buf: Buffer, lo: int, hi: int) -> bool:
@@ -149,7 +154,9 @@ def scan(ctx: ScanContext, buf: Buffer, start: int, end: int, member: str | None
 
 
 def _judge(ctx: ScanContext, buf: Buffer, member: str | None, op: str, lo: int, hi: int, where: str) -> None:
-    node = "".join(text(buf, a, b) for a, b in submessages(buf, lo, hi, 1))
+    if op not in CODE_OPS and op not in FILE_OPS and op != "PrintV2":
+        return  # the common case: no name to decode
+    node = ([text(buf, a, b) for a, b in submessages(buf, lo, hi, 1)] or [""])[-1]
     if op in CODE_OPS:
         ctx.add("TF-CODE-OP", Severity.CRITICAL, member,
                 f"TensorFlow {where} node {node!r} is a {op} op: it calls Python code when the graph runs. "

@@ -36,6 +36,12 @@ def test_saved_model_code_and_file_ops(scan_bytes) -> None:  # type: ignore[no-u
     assert _rules(report) == {"TF-CODE-OP", "TF-FILE-OP"} and worst(report) is Severity.CRITICAL
 
 
+def test_repeated_op_field_last_one_wins(scan_bytes) -> None:  # type: ignore[no-untyped-def]
+    node = crafted.field(1, "n") + crafted.field(2, "MatMul") + crafted.field(2, "PyFunc")  # TF reads PyFunc
+    report = scan_bytes(crafted.saved_model(crafted.graph_def([node])), name="saved_model.pb")
+    assert _rules(report) == {"TF-CODE-OP"}
+
+
 def test_benign_saved_model_with_its_saver_passes(scan_bytes) -> None:  # type: ignore[no-untyped-def]
     nodes = [crafted.node_def(n, op) for n, op in [("x", "Placeholder"), ("w", "VarHandleOp"), ("m", "MatMul"),
                                                   ("save", "SaveV2"), ("restore", "RestoreV2"),
