@@ -10,9 +10,14 @@ symbolic stack and memo (:mod:`.pickle_walk`), archives are indexed from their b
     report.findings, report.files_scanned, report.files[0].format, report.files[0].globals
 
 Formats: plain pickles (protocols 0-5, several back to back), PyTorch zip and legacy
-checkpoints, TorchScript archives, joblib (plain and compressed), NumPy ``.npy``/``.npz``,
-zip/tar/gzip/bzip2/xz/lzma containers, safetensors, Keras ``.keras``/HDF5, ONNX, JSON; 7z is
-reported as unscannable. Allow-list entries: ``module.qualname``, ``module.*``, ``package.**``.
+checkpoints, TorchScript archives, joblib (plain and compressed, every member), NumPy
+``.npy``/``.npz``, zip/tar/gzip/bzip2/xz/lzma containers, safetensors, Keras ``.keras``/HDF5,
+ONNX, TensorFlow SavedModel/GraphDef (:mod:`.tf_check`), TFLite (:mod:`.tflite_check`), GGUF
+with its chat templates (:mod:`.gguf_check`, :mod:`.jinja_check`), JSON; 7z is reported as
+unscannable. Any range is also walked as a pickle from its first byte (polyglots). A file or
+part that cannot be judged is ``MODEL-NOT-SCANNED`` at ``ScanPolicy.not_scanned_severity``.
+Allow-list entries: ``module.qualname``, ``module.*``, ``package.**`` (wildcards never admit
+:func:`.presets.is_gadget` names) and curated presets (:mod:`.presets`).
 
 Decisions on the corpus edge cases (``/work/shared/data/picklescan-corpus``):
 
