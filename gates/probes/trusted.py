@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import configparser
 import enum
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10 without tomli: pyp
 
 TEST_RULE = "security-test-changed"
 PROBE_RULE = "probe-file-changed"
+TEST_MODULES = ("test_*.py", "*_test.py")  # pytest's default python_files
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 _INI_SECTION = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest", "setup.cfg": "tool:pytest"}
 
@@ -155,11 +157,11 @@ def plan_tests(workspace: Path, targets: Sequence[str], base: BaseInputs | None,
 
 def _changed_tests(workspace: Path, target: str, rel: str, files: Sequence[str], changed: set[str]) -> list[str]:
     """What of ``target`` runs from the change: the target when it is an edited file, else the test
-    modules the change adds or edits below it (conftest.py and other files only shape how they run)."""
+    modules (pytest's default names) the change adds or edits below it; helpers are only imported."""
     if rel in files:
         return [target] if rel in changed else []
-    names = sorted(c for c in changed if _under(c, rel) and c.endswith(".py") and (workspace / c).is_file())
-    return [c for c in names if PurePosixPath(c).name not in ("conftest.py", "__init__.py")]
+    names = sorted(c for c in changed if _under(c, rel) and (workspace / c).is_file())
+    return [c for c in names if any(fnmatch.fnmatchcase(PurePosixPath(c).name, p) for p in TEST_MODULES)]
 
 
 def _support_files(every: Sequence[str], tests: Iterable[str]) -> set[str]:

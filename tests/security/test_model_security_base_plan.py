@@ -63,7 +63,8 @@ def test_dotted_toml_keys_are_pytest_config_too(tmp_path: Path) -> None:
 
 def test_directory_target_runs_only_the_changes_new_modules_from_the_change(tmp_path: Path) -> None:
     base = {"sec/test_a.py": TEST, "sec/sub/test_b.py": TEST}
-    head = {"sec/test_c.py": TEST, "sec/sub/conftest.py": "# added\n", "sec/notes.md": "x\n"}
+    head = {"sec/test_c.py": TEST, "sec/sub/conftest.py": "# added\n", "sec/notes.md": "x\n",
+            "sec/helpers.py": "Z = 1\n"}  # a helper is imported by tests, not run as one
     _pr, plan, scratch = _plan(tmp_path, base, head, ("sec",))
     assert [(r.origin, r.targets) for r in plan.runs] == [(Origin.BASE, ("sec",)), (Origin.CHANGE, ("sec/test_c.py",))]
     assert not (scratch / "sec" / "test_c.py").exists() and not (scratch / "sec" / "sub" / "conftest.py").exists()
