@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from gates.base_inputs import MAX_FILE_BYTES, BaseInputs
 from gates.fingerprint import fingerprints
 from gates.model import Finding, Severity
-from gates.textutil import md_text
+from gates.textutil import md_code, md_text
 
 if TYPE_CHECKING:
     from gates.probes.usertests import TestCase
@@ -288,6 +288,6 @@ def tests_table(cases: Sequence[TestCase]) -> str:
     split = any(c.origin for c in cases)
     lines = ["| test | from | result |" if split else "| test | result |", "|---|---|---|" if split else "|---|---|"]
     for case in cases:
-        cells = [f"`{md_text(case.nodeid)}`", *([md_text(case.origin)] if split else []), case.outcome.value]
+        cells = [md_code(case.nodeid, table=True), *([md_text(case.origin)] if split else []), case.outcome.value]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
