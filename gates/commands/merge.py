@@ -31,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     from gates.merge import find_reports, load_shard, merge_runs
     from gates.reporters import ReportEnv
     from gates.reporters.base import publish, repo_prefix
+    from gates.reporters.registry import parse_reporter_list
 
     given = ActionInputs.from_environ(os.environ).with_flags(args)  # flags win over INPUT_* values
+    only = parse_reporter_list(given.reporters) if given.reporters else None
     paths = find_reports(Path(args.reports))
     merged = merge_runs([(path, load_shard(path)) for path in paths])
     token = given.github_token or os.environ.get("GITHUB_TOKEN") or None
@@ -42,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
     report_dir = prepare_report_dir(Path(given.report_dir or DEFAULT_REPORT_DIR))
     print(f"secure-ai-gates: merged {len(paths)} shard report(s)", flush=True)
     workspace = Path(given.workspace or os.environ.get("GITHUB_WORKSPACE") or ".")
-    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name,
+    publish(merged, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name, only=only,
                               repo_prefix=repo_prefix(workspace, os.environ.get("GITHUB_WORKSPACE"))))
     return exit_status(merged.status)

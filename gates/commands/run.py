@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--endpoint", metavar="URL", help="URL of the model endpoint under test")
     parser.add_argument("--fail-on", metavar="SEVERITY", help="lowest severity that fails a gate, for all gates")
     parser.add_argument("--shard", metavar="I/N", help="run part I of N of the expensive work (see merge)")
+    parser.add_argument("--reporters", metavar="NAME,NAME",
+                        help="write only these outputs (default: every one that applies; "
+                             "an unknown name lists the choices)")
     parser.add_argument("--update-baseline", action="store_true", default=None,
                         help="write new baselines (performance) on the default branch")
     parser.set_defaults(func=run)
@@ -52,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
     from gates.plugins.registry import gate_names
     from gates.reporters import ReportEnv
     from gates.reporters.base import publish, repo_prefix
+    from gates.reporters.registry import parse_reporter_list
     from gates.runner import RunRequest, run_gates
 
     environ = os.environ
     given = ActionInputs.from_environ(environ).with_flags(args)  # flags win over INPUT_* values
+    only = parse_reporter_list(given.reporters) if given.reporters else None
     workspace = Path(given.workspace or environ.get("GITHUB_WORKSPACE") or ".").resolve()
     if not workspace.is_dir():
         raise UsageError(f"workspace {workspace} is not a directory")
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         result = dataclasses.replace(result, gates=(policy, *result.gates))
         printer.done(policy, [f"- {c.describe()}" for c in trusted.changes])
 
-    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name,
+    publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name, only=only,
                               repo_prefix=repo_prefix(workspace, environ.get("GITHUB_WORKSPACE"))))
     _install_hint(result)
     return exit_status(result.status)

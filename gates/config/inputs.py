@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from gates.errors import ConfigError
 
 INPUT_NAMES = ("config", "policy", "gates", "workspace", "endpoint", "fail-on", "report-dir", "github-token",
-               "check-name", "upload-sarif", "runtime", "shard", "update-baseline")
+               "check-name", "upload-sarif", "runtime", "shard", "update-baseline", "reporters")
 
 
 def read_input(environ: Mapping[str, str], name: str) -> str | None:
@@ -55,6 +55,7 @@ class ActionInputs:
     runtime: str | None = None
     shard: str | None = None
     update_baseline: bool = False
+    reporters: str | None = None  # comma list of reporter names; None: every default one
     check_name_given: bool = False  # the check-name variable exists (an empty value disables the check run)
 
     @property
@@ -88,5 +89,6 @@ class ActionInputs:
             upload_sarif=parse_bool("upload-sarif", values["upload-sarif"], False), runtime=runtime,
             shard=values["shard"],
             update_baseline=parse_bool("update-baseline", values["update-baseline"], False),
+            reporters=values["reporters"],
             check_name_given=any(k in environ for k in ("INPUT_CHECK-NAME", "INPUT_CHECK_NAME")),
         )

@@ -191,3 +191,18 @@ def test_essential_caps_length_and_code_block_cannot_be_closed_from_inside() -> 
     assert len(essential("x" * 10_000)) == 400
     block = code_block("a ``` b ```` c")
     assert block.startswith("`````\n") and block.endswith("\n`````")
+
+
+def test_unknown_reporter_is_a_usage_error_listing_the_choices(tmp_path: Path) -> None:
+    result = run_cli(
+        ["run", "--workspace", str(tmp_path), "--reporters", "json,pdf", "--report-dir", str(tmp_path / "r")]
+    )
+    _assert_usage(result, "pdf", "json", "sarif", "check-run")
+
+
+def test_chosen_reporters_are_the_only_outputs(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("x\n", encoding="utf-8")
+    result = run_cli(["run", "--workspace", str(tmp_path), "--gates", "data-integrity", "--report-dir",
+                      str(tmp_path / "r")], env={"INPUT_REPORTERS": "json"})
+    assert result.returncode in (1, 3), (result.stdout, result.stderr)
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.json"]
