@@ -22,7 +22,7 @@ from gates.config.policy import stricter
 from gates.config.run_config import Config, PlannedGate
 from gates.config.settings import EndpointSettings, GitHubEnv, Shard
 from gates.decide import decide
-from gates.errors import EngineMissing, GatesError
+from gates.errors import EngineMissing, GatesError, UsageError
 from gates.model import Checked, Errored, GateResult, Outcome, RunResult, Severity, Skipped, Status
 from gates.plugins.base import Gate, GateContext
 from gates.plugins.registry import gate_class
@@ -154,8 +154,9 @@ def _call(gate: Gate, ctx: GateContext) -> Outcome:
         outcome: object = gate.run(ctx)
     except EngineMissing as exc:
         return Errored(str(exc), metrics={"missing-extra": exc.extra})
-    except GatesError as exc:
-        return Errored(str(exc), details=_stderr_details(exc, ctx))
+    except GatesError as exc:  # a bad input file (ConfigError) is remembered: the run then exits 2, not 3
+        return Errored(str(exc), details=_stderr_details(exc, ctx),
+                       metrics={"error_kind": "usage"} if isinstance(exc, UsageError) else {})
     except Exception as exc:  # noqa: BLE001 - a gate bug must end in error, never crash or pass
         ctx.log(traceback.format_exc())  # shown in the gate's console group, not as the message
         return Errored(f"internal error in the {gate.name} gate: {type(exc).__name__}: {exc}")

@@ -10,7 +10,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 from gates.errors import ExitCode, UsageError
 from gates.urls import URL_HINT, url_problem
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     publish(result, ReportEnv(report_dir=report_dir, github=github, check_name=given.check_run_name, only=only,
                               repo_prefix=repo_prefix(workspace, environ.get("GITHUB_WORKSPACE"))))
     _install_hint(result)
-    return exit_status(result.status)
+    return exit_status(result.status, result.gates)
 
 
 def _install_hint(result: RunResult) -> None:
@@ -127,13 +127,18 @@ def _install_hint(result: RunResult) -> None:
               f"at once: {INSTALL_EVERYTHING}", flush=True)
 
 
-def exit_status(status: object) -> int:
-    """0 passed, 1 failed (also when some gates errored too), 3 error."""
+def exit_status(status: object, gates: Sequence[Any] = ()) -> int:
+    """0 passed, 1 failed (also when some gates errored too), 2 when every error was bad input, else 3."""
     from gates.model import Status
 
     if status is Status.PASSED:
         return int(ExitCode.OK)
-    return int(ExitCode.FAILED if status is Status.FAILED else ExitCode.UNDECIDED)
+    if status is Status.FAILED:
+        return int(ExitCode.FAILED)
+    errored = [g for g in gates if g.status is Status.ERROR]
+    if errored and all(g.metrics.get("error_kind") == "usage" for g in errored):
+        return int(ExitCode.USAGE)
+    return int(ExitCode.UNDECIDED)
 
 
 class _GatePrinter:

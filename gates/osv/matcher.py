@@ -2,7 +2,8 @@
 
 Follows the OSV schema's evaluation rules for a PyPI package:
 
-* ``ECOSYSTEM`` and ``SEMVER`` ranges: events sorted by version (``introduced: "0"`` first);
+* ``ECOSYSTEM`` and ``SEMVER`` ranges: events sorted by version (``introduced: "0"`` first:
+  it means "every version", pre-releases such as ``0.dev0`` that sort below ``0`` included);
   walking them, ``introduced`` <= v makes v vulnerable, ``fixed`` <= v makes it safe again,
   ``last_affected`` < v makes it safe again; ``limit`` events (when present) bound the range:
   v must be below one of them (``"*"`` means no limit).
@@ -11,9 +12,10 @@ Follows the OSV schema's evaluation rules for a PyPI package:
 * an advisory with ``withdrawn`` never matches.
 
 Versions are compared with :mod:`packaging`. A range holding an event version that is not
-PEP 440 cannot be evaluated; it is skipped and only the explicit ``versions`` list decides
-(those are enumerated from the ranges by the database tooling). Compilation is lazy and
-cached per affected entry, so loading a snapshot stays fast.
+PEP 440 (binderhub's ``fixed: 0.2.0-n653``) cannot be evaluated: it is never skipped, every
+version is treated as affected (fail closed) and :meth:`Affected.undecidable` names the
+offending text so the finding can say why. Compilation is lazy and cached per affected entry,
+so loading a snapshot stays fast.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 _COMPARABLE_TYPES = ("ECOSYSTEM", "SEMVER")
-_ZERO = Version("0")
+_ZERO = Version("0.dev0")  # the lowest PEP 440 version of epoch 0: "introduced: 0" covers it too
 
 
 def parse_version(text: str, *, semver: bool = False) -> Version | None:
@@ -51,12 +53,17 @@ class Event:
 
 @dataclass(frozen=True)
 class Range:
-    """A compiled ECOSYSTEM/SEMVER range; ``valid`` is False when an event was not PEP 440."""
+    """A compiled ECOSYSTEM/SEMVER range; ``invalid`` holds the event texts that were not PEP 440."""
 
     kind: str
     events: tuple[Event, ...]
     limits: tuple[Event, ...]
-    valid: bool
+    invalid: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """False when an event could not be read: the range cannot be evaluated."""
+        return not self.invalid
 
     @classmethod
     def compile(cls, raw: Mapping[str, Any]) -> Range:
@@ -65,7 +72,7 @@ class Range:
         semver = kind == "SEMVER"
         events: list[Event] = []
         limits: list[Event] = []
-        valid = True
+        invalid: list[str] = []
         for entry in raw.get("events") or ():
             for key, value in dict(entry).items():
                 if key == "limit" and str(value) == "*":
@@ -73,16 +80,16 @@ class Range:
                     continue
                 version = _ZERO if key == "introduced" and str(value) == "0" else parse_version(value, semver=semver)
                 if version is None or key not in ("introduced", "fixed", "last_affected", "limit"):
-                    valid = False
+                    invalid.append(f"{key}: {value}")
                     continue
                 (limits if key == "limit" else events).append(Event(key, version))
         events.sort(key=lambda e: e.version or _ZERO)
-        return cls(kind, tuple(events), tuple(limits), valid)
+        return cls(kind, tuple(events), tuple(limits), tuple(invalid))
 
     def contains(self, version: Version) -> bool:
-        """True when ``version`` falls inside this range."""
+        """True when ``version`` falls inside this range (always, when the range cannot be evaluated)."""
         if not self.valid:
-            return False
+            return True
         if self.limits and not any(e.version is None or version < e.version for e in self.limits):
             return False
         vulnerable = False
@@ -126,6 +133,18 @@ class Affected:
         if version is None:
             return False
         return version in parsed or any(r.contains(version) for r in self.ranges)
+
+    def undecidable(self, version_text: str) -> tuple[str, ...]:
+        """The unreadable event texts of the ranges that make ``version_text`` count as affected, if any.
+
+        Empty when an explicit ``versions`` entry or a readable range decides on its own.
+        """
+        texts, parsed = self._explicit
+        version = parse_version(version_text)
+        if version_text in texts or (version is not None and (
+                version in parsed or any(r.valid and r.contains(version) for r in self.ranges))):
+            return ()
+        return tuple(text for r in self.ranges for text in r.invalid)
 
     def fixed_versions(self) -> list[str]:
         """The ``fixed`` event versions of the ECOSYSTEM ranges, as written in the advisory."""

@@ -67,17 +67,18 @@ class AuditReport:
     duration_s: float
 
 
-def command(source: AuditSource, settings: ServiceSettings, output: Path, cache_dir: Path) -> list[str]:
-    """The pip-audit argv for ``source``."""
+def command(source: AuditSource, settings: ServiceSettings, output: Path, cache_dir: Path,
+            generated: Path | None = None) -> list[str]:
+    """The pip-audit argv for ``source`` (``generated``: the requirement lines of a read lock file)."""
     args = proc.python_tool("pip_audit") + ["-f", "json", "-o", str(output), "--progress-spinner", "off",
                                             "--aliases", "on", "--desc", "on", "--cache-dir", str(cache_dir),
                                             "--timeout", str(settings.request_timeout),
                                             "--vulnerability-service", settings.service]
     if settings.service == "osv" and settings.osv_url:
         args += ["--osv-url", settings.osv_url]
-    if source.kind is SourceKind.REQUIREMENTS:
-        args += ["-r", str(source.path)]
-        if source.pinned:
+    if source.kind in (SourceKind.REQUIREMENTS, SourceKind.LOCKFILE, SourceKind.CONDA):
+        args += ["-r", str(generated if source.requirements else source.path)]
+        if source.pinned:  # a complete lock: every package of the tree is listed with its exact version
             args += ["--no-deps", "--disable-pip"]
         elif settings.index_url:
             args += ["--index-url", settings.index_url]
@@ -112,6 +113,11 @@ def audit(source: AuditSource, settings: ServiceSettings, work_dir: Path, *, rem
     work_dir.mkdir(parents=True, exist_ok=True)
     output = work_dir / "pip-audit.json"
     cache_dir = work_dir / "pip-audit-cache"
+    generated = work_dir / "pip-audit-requirements.txt"
+    if source.kind in (SourceKind.LOCKFILE, SourceKind.CONDA):
+        if not source.requirements:
+            return AuditReport(source, (), 0, 0.0)
+        generated.write_text("".join(f"{line}\n" for line in source.requirements), encoding="utf-8")
     env = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     if source.kind is SourceKind.ENVIRONMENT and source.python:
         env["PIPAPI_PYTHON_LOCATION"] = source.python
@@ -121,7 +127,7 @@ def audit(source: AuditSource, settings: ServiceSettings, work_dir: Path, *, rem
     for attempt in range(1, attempts + 1):
         output.unlink(missing_ok=True)
         try:
-            done = proc.run(command(source, settings, output, cache_dir), timeout=remaining(), env=env,
+            done = proc.run(command(source, settings, output, cache_dir, generated), timeout=remaining(), env=env,
                             ok_codes=(0, 1), tool=TOOL)
             if output.is_file():
                 return parse_report(output.read_text(encoding="utf-8"), source, attempt, time.monotonic() - started)
@@ -135,7 +141,10 @@ def audit(source: AuditSource, settings: ServiceSettings, work_dir: Path, *, rem
             time.sleep(retry_delay(attempt, base_s=1.0, cap_s=4.0))
         else:
             break
-    raise GateError(f"pip-audit could not audit {source.label} after {attempt} attempt(s): {cause}")
+    resolving = "" if source.pinned or source.kind in (SourceKind.LOCK, SourceKind.ENVIRONMENT) else (
+        " (it is not a complete lock, so pip had to resolve its dependencies from a package index: make one "
+        "reachable with index-url, or audit a lock file: uv.lock, poetry.lock, pylock.toml, hashed requirements)")
+    raise GateError(f"pip-audit could not audit {source.label} after {attempt} attempt(s): {cause}{resolving}")
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\b")

@@ -3,9 +3,14 @@
 Defaults (applied here; the config loader fills none):
 
 * ``requirements``: ``["requirements*.txt"]`` (globs relative to the workspace; includes followed);
-* ``lock-files``: ``["pylock.toml", "pylock.*.toml"]`` (audited with ``pip-audit --locked``);
+* ``lock-files``: ``pylock.toml``, ``pylock.*.toml`` (audited with ``pip-audit --locked``),
+  ``uv.lock``, ``poetry.lock``, ``Pipfile.lock`` (read by the gate, audited as exact pins),
+  each searched at the top of the workspace; a name of another kind is a config error;
+* ``conda-environment``: ``["environment.yml", "environment.yaml"]`` (the ``pip:`` section is
+  resolved and audited; conda-only packages are listed as not audited);
 * ``pyproject``: ``auto`` = audit ``pyproject.toml`` only when no requirements or lock file was
   found and it declares ``[project] dependencies`` (pip-audit must resolve it with a package index);
+  a lock file next to it always wins (the lock is audited, the manifest is not);
 * ``environment``: false (true = the interpreter running the gates, or a path to a Python);
 * ``vulnerability-service``: ``osv``; ``advisory-db`` or ``osv-url`` select an offline mirror;
 * ``request-timeout``: 15 s; ``retries``: 2; ``default-severity``: ``high``; ``safety``: false.
@@ -22,10 +27,12 @@ from typing import Any
 from gates.config.durations import parse_duration
 from gates.errors import ConfigError
 from gates.model import Severity
-from gates.osv.sources import AuditSource, SourceKind, lock_source, pyproject_source, requirements_sources
+from gates.osv.lock_sources import ENVIRONMENT_NAMES, LOCK_NAMES, conda_source, lockfile_source
+from gates.osv.sources import AuditSource, SourceKind, lock_source, pyproject_source, relative, requirements_sources
 
 DEFAULT_REQUIREMENTS = ("requirements*.txt",)
-DEFAULT_LOCK_FILES = ("pylock.toml", "pylock.*.toml")
+DEFAULT_LOCK_FILES = ("pylock.toml", "pylock.*.toml", *LOCK_NAMES)
+DEFAULT_ENVIRONMENTS = ENVIRONMENT_NAMES
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 _WILDCARDS = set("*?[")
 
@@ -45,6 +52,7 @@ class AuditPlan:
     safety: bool
     safety_db: Path | None
     safety_key_env: str
+    notes: tuple[str, ...] = ()  # what discovery decided, e.g. a lock file winning over its manifest
 
     @property
     def osv_base(self) -> str | None:
@@ -80,19 +88,37 @@ def _path_option(options: Mapping[str, Any], key: str, workspace: Path) -> Path 
     return path if path.is_absolute() else workspace / path
 
 
-def discover(options: Mapping[str, Any], workspace: Path) -> tuple[AuditSource, ...]:
-    """The sources to audit in ``workspace`` according to ``options``."""
+def _lock_sources(options: Mapping[str, Any], workspace: Path) -> list[AuditSource]:
+    """Sources for the lock files: pylock files grouped by directory, the others one each."""
+    by_dir: dict[Path, list[Path]] = {}
+    out: list[AuditSource] = []
+    for lock in _globs(options, "lock-files", DEFAULT_LOCK_FILES, workspace):
+        if lock.name in LOCK_NAMES:
+            out.append(lockfile_source(lock, workspace))
+        elif lock.name.startswith("pylock.") and lock.name.endswith(".toml"):
+            by_dir.setdefault(lock.parent, []).append(lock)
+        else:
+            raise ConfigError(f"{relative(lock, workspace)!r} is not a lock file the gate reads "
+                              f"(pylock*.toml, {', '.join(LOCK_NAMES)})", key="dependencies.lock-files")
+    return [lock_source(directory, locks, workspace) for directory, locks in by_dir.items()] + out
+
+
+def discover(options: Mapping[str, Any], workspace: Path) -> tuple[tuple[AuditSource, ...], tuple[str, ...]]:
+    """The sources to audit in ``workspace`` according to ``options``, and notes on what was left out."""
     sources: list[AuditSource] = []
+    notes: list[str] = []
     seen: set[Path] = set()
     for path in _globs(options, "requirements", DEFAULT_REQUIREMENTS, workspace):
         sources += requirements_sources(path, workspace, seen)
-    by_dir: dict[Path, list[Path]] = {}
-    for lock in _globs(options, "lock-files", DEFAULT_LOCK_FILES, workspace):
-        by_dir.setdefault(lock.parent, []).append(lock)
-    sources += [lock_source(directory, locks, workspace) for directory, locks in by_dir.items()]
+    sources += _lock_sources(options, workspace)
+    sources += [conda_source(p, workspace) for p in _globs(options, "conda-environment", DEFAULT_ENVIRONMENTS, workspace)]
     pyproject = options.get("pyproject", "auto")
     candidate = workspace / "pyproject.toml"
-    if (pyproject is True or (pyproject == "auto" and not sources)) and candidate.is_file():
+    beside = [s for s in sources if s.kind in (SourceKind.LOCK, SourceKind.LOCKFILE) and s.path is not None
+              and (s.path if s.path.is_dir() else s.path.parent).resolve() == workspace.resolve()]
+    if pyproject is True and candidate.is_file() and beside:
+        notes.append(f"pyproject.toml not resolved: the lock file beside it ({beside[0].label}) is audited instead")
+    elif (pyproject is True or (pyproject == "auto" and not sources)) and candidate.is_file():
         found = pyproject_source(candidate, workspace)
         if found is not None:
             sources.append(found)
@@ -102,7 +128,7 @@ def discover(options: Mapping[str, Any], workspace: Path) -> tuple[AuditSource, 
     if environment:
         python = sys.executable if environment is True else str(_path_option(options, "environment", workspace))
         sources.append(AuditSource(SourceKind.ENVIRONMENT, f"environment ({python})", python=python))
-    return tuple(sources)
+    return tuple(sources), tuple(notes)
 
 
 def plan(options: Mapping[str, Any], workspace: Path) -> AuditPlan:
@@ -123,8 +149,9 @@ def plan(options: Mapping[str, Any], workspace: Path) -> AuditPlan:
         timeout = parse_duration(options.get("request-timeout", "15s"))
     except ValueError as exc:
         raise ConfigError(str(exc), key="dependencies.request-timeout") from None
+    sources, notes = discover(options, workspace)
     return AuditPlan(
-        sources=discover(options, workspace), service=service, osv_url=osv_url, advisory_db=advisory_db,
+        sources=sources, notes=notes, service=service, osv_url=osv_url, advisory_db=advisory_db,
         index_url=options.get("index-url"), request_timeout=max(1, round(timeout)),
         retries=int(options.get("retries", 2)),
         default_severity=Severity.parse(options.get("default-severity", "high")),

@@ -1,10 +1,12 @@
 """Safety (pyupio/safety) as an optional second source of vulnerabilities.
 
 Runs ``safety check -r FILE --output json`` (its legacy, scriptable command) for each
-requirements file. Current safety versions need an API key (``--key``, read from an
-environment variable) or a local database (``--db DIR``) and network access otherwise; when
-safety is enabled but missing or unusable the gate ends in error with safety's own message.
-Exit status 64 means "vulnerabilities found"; any other non-zero status is a failure.
+requirements file. Safety has no offline mode of its own: it reads either its online service
+(an API key in an environment variable, and network access to Safety's platform) or a local
+database directory (``safety-db``: ``insecure.json`` and ``insecure_full.json``, the layout of
+pyupio/safety-db). :func:`preflight` checks this *before anything runs* and says plainly what
+is missing; when safety then fails, the gate ends in error with safety's last error line, not
+its traceback. Exit status 64 means "vulnerabilities found"; any other status is a failure.
 """
 
 from __future__ import annotations
@@ -38,11 +40,36 @@ def version() -> str:
         return "missing"
 
 
-def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env: str) -> tuple[AuditedDependency, ...]:
-    """Audit one requirements file with safety; raise :class:`GateError` when safety cannot."""
+DB_FILES = ("insecure.json", "insecure_full.json")
+
+
+def preflight(db: Path | None, key_env: str) -> None:
+    """Raise :class:`GateError` when safety is enabled but cannot run here (checked before any audit)."""
     if not available():
         raise GateError("safety is enabled (option 'safety: true') but not installed: `pip install safety` "
                         "(it needs an API key or a local database), or turn the option off")
+    if db is not None:
+        missing = [name for name in DB_FILES if not (db / name).is_file()]
+        if missing:
+            raise GateError(f"safety-db {db} is not a safety database (missing {', '.join(missing)}); "
+                            "give a copy of pyupio/safety-db's data directory")
+        return
+    if not os.environ.get(key_env):
+        raise GateError(f"safety needs its online service (an API key in ${key_env} and network access to "
+                        "Safety's platform) or a local database ('safety-db'); neither is set, so it cannot run. "
+                        "pip-audit already audits offline with advisory-db: turn 'safety' off, or provide one")
+
+
+def _last_error(done: proc.Completed) -> str:
+    """Safety's own error in one line: the last line of its output that is not a traceback frame."""
+    lines = [ln.strip() for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith(("File ", "Traceback", "^", "~"))]
+    return (lines[-1] if lines else f"exit status {done.returncode}")[:300]
+
+
+def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env: str) -> tuple[AuditedDependency, ...]:
+    """Audit one requirements file with safety; raise :class:`GateError` when safety cannot."""
+    preflight(db, key_env)
     args = proc.python_tool("safety") + ["check", "-r", str(source.path), "--output", "json"]
     if db is not None:
         args += ["--db", str(db)]
@@ -50,10 +77,11 @@ def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env:
     if key:
         args += ["--key", key]
     try:
-        done = proc.run(args, timeout=timeout, ok_codes=(0, _FOUND), tool=TOOL)
+        done = proc.run(args, timeout=timeout, ok_codes=range(256), tool=TOOL)
     except ToolError as exc:
-        raise GateError(f"safety could not audit {source.label}: {exc} (set ${key_env} to a Safety API key "
-                        "or give 'safety-db' a local database directory)") from None
+        raise GateError(f"safety could not audit {source.label}: {str(exc)[:300]}") from None
+    if done.returncode not in (0, _FOUND):
+        raise GateError(f"safety could not audit {source.label} (exit status {done.returncode}): {_last_error(done)}")
     return parse_safety(done.stdout, source)
 
 

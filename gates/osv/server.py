@@ -12,6 +12,10 @@ Bad requests get a 400 with ``{"code": 3, "message": ...}`` (OSV's error shape).
 served: a query for another ecosystem is a 400, never an empty (falsely clean) answer.
 Served advisories carry the PEP 503 normalised package name in ``affected[].package.name``,
 because pip-audit compares that field with the normalised name to find the fix versions.
+Range events whose version is not PEP 440 (binderhub's ``fixed: 0.2.0-n653``) are left out of
+the served copy, noted in the range's ``database_specific``: pip-audit parses every ``fixed``
+version and crashes on them. The matcher already counts such a range as affecting every
+version (fail closed), and the gate's finding says why.
 """
 
 from __future__ import annotations
@@ -25,10 +29,27 @@ from typing import Any
 from urllib.parse import unquote
 
 from gates.osv.index import ECOSYSTEM, Advisory, AdvisoryIndex
+from gates.osv.matcher import parse_version
 from gates.osv.snapshot import SnapshotInfo
 
 MAX_BODY = 1 << 20
 MAX_BATCH = 1000
+
+
+def _drop_unreadable_events(affected: dict[str, Any]) -> None:
+    """Remove non-PEP 440 events from the ECOSYSTEM/SEMVER ranges of one served ``affected`` entry."""
+    for rng in affected.get("ranges") or ():
+        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
+            continue
+        kept, dropped = [], []
+        for event in rng.get("events") or ():
+            readable = all(str(v) in ("0", "*") or parse_version(str(v), semver=rng["type"] == "SEMVER") is not None
+                           for v in dict(event).values())
+            (kept if readable else dropped).append(event)
+        if dropped:
+            rng["events"] = kept
+            rng["database_specific"] = {**(rng.get("database_specific") or {}),
+                                        "secure_ai_gates_unreadable_events": dropped}
 
 
 class BadQuery(ValueError):
@@ -79,6 +100,7 @@ class OsvApi:
             for raw, entry in zip([a for a in doc.get("affected") or () if isinstance(a, Mapping)], advisory.affected):
                 if isinstance(raw.get("package"), dict) and entry.ecosystem == ECOSYSTEM:
                     raw["package"]["name"] = entry.name
+                    _drop_unreadable_events(raw)
             cached = self._served[advisory.id] = json.dumps(doc, separators=(",", ":")).encode()
         return cached
 

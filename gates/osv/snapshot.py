@@ -1,7 +1,8 @@
 """Identify an advisory-database snapshot so users can tell how fresh it is.
 
-In order of preference: the git commit (and its date) that last changed the directory when it
-is in a git work tree; otherwise a commit noted in a README beside or above the directory (a line naming the
+In order of preference: the git commit (and its date) of the database's own repository (the
+directory must be the top of a git work tree: a database copied into some other repository,
+such as the project under test, does not take that repository's commit); otherwise a commit noted in a README beside or above the directory (a line naming the
 directory and ``commit <hex>``); always the newest ``modified`` date among the advisories.
 """
 
@@ -53,7 +54,10 @@ class SnapshotInfo:
 
 def _git_commit(root: Path) -> tuple[str, str] | None:
     try:
-        done = git.run(root, "log", "-1", "--format=%H %cI", "--", ".", timeout=10, ok_codes=range(256))
+        top = git.run(root, "rev-parse", "--show-toplevel", timeout=10, ok_codes=range(256))
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
+            return None  # not a repository, or an enclosing one: its commit says nothing about the database
+        done = git.run(root, "log", "-1", "--format=%H %cI", timeout=10, ok_codes=range(256))
     except (ToolError, git.GitUnavailable):
         return None
     fields = done.stdout.split()

@@ -1,13 +1,18 @@
 """What the dependencies gate audits, and where each dependency is declared.
 
 A source is a requirements file, a ``pyproject.toml``, the ``pylock*.toml`` lock files of a
-directory, or an installed environment. For each file source we also find the line that
-declares each package, so a finding's annotation lands on that line.
+directory, a ``uv.lock`` / ``poetry.lock`` / ``Pipfile.lock`` (read here, see
+:mod:`gates.osv.lock_sources`), the ``pip:`` section of a conda ``environment.yml``, or an
+installed environment. For each file source we also find the line that declares each package,
+so a finding's annotation lands on that line.
 
 Requirements files are read with ``pip_requirements_parser`` (the parser pip-audit itself
 uses). ``-r other.txt`` includes become sources of their own (pip-audit does not follow them
-when it audits without pip), and a file is *pinned* when every requirement is ``==X`` or
-carries ``--hash``: then no resolution (and no package index) is needed.
+when it audits without pip). A requirements file is a *complete lock* only when every
+requirement is ``==X`` (or a URL) *and* carries ``--hash`` (pip's hash-checking mode refuses an
+incomplete tree, so such a file lists every transitive dependency): only then is it audited
+as it is. Any other file is resolved by pip (inside pip-audit) with its dependencies, which
+needs a package index; ``requests==2.19.0`` alone brings urllib3, idna, chardet and certifi.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ class SourceKind(str, enum.Enum):
 
     REQUIREMENTS = "requirements"
     PYPROJECT = "pyproject"
-    LOCK = "lock"
+    LOCK = "lock"  # pylock.toml: pip-audit --locked
+    LOCKFILE = "lockfile"  # uv.lock, poetry.lock, Pipfile.lock: read here, audited as exact pins
+    CONDA = "conda"  # the pip section of environment.yml: resolved like a requirements file
     ENVIRONMENT = "environment"
 
 
@@ -56,6 +63,18 @@ class AuditSource:
     pinned: bool = False
     python: str | None = None  # ENVIRONMENT: the interpreter whose packages are audited
     locations: Mapping[str, Location] = field(default_factory=dict)
+    requirements: tuple[str, ...] = ()  # LOCKFILE, CONDA: the requirement lines pip-audit reads
+    not_audited: tuple[tuple[str, str], ...] = ()  # (package, reason): local or conda-only packages
+    format: str = ""  # what the file is, for the summary (e.g. "uv.lock")
+
+    @property
+    def how(self) -> str:
+        """How this source is audited, for the summary: exact pins, or resolved by pip."""
+        if self.kind is SourceKind.ENVIRONMENT:
+            return "installed distributions"
+        if self.pinned:
+            return f"{self.format or self.kind.value}: complete lock, audited as pinned"
+        return f"{self.format or self.kind.value}: resolved with pip, transitive dependencies included"
 
     def location(self, package: str) -> Location | None:
         """Where ``package`` is declared in this source (the file itself when no line is known)."""
@@ -79,7 +98,7 @@ def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = N
     if resolved in seen:
         return []
     seen.add(resolved)
-    label = _relative(path, workspace)
+    label = relative(path, workspace)
     parsed = _parser().from_file(str(path))
     if parsed.invalid_lines:
         bad = parsed.invalid_lines[0]
@@ -90,13 +109,14 @@ def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = N
             hint="fix the line so pip can read it",
         )
     locations: dict[str, Location] = {}
-    pinned = True
+    pinned = bool(parsed.requirements)
     for req in parsed.requirements:
         if req.name:
             locations.setdefault(canonicalize_name(req.name), Location(label, req.requirement_line.line_number))
-        exact = req.specifier is not None and bool(_EXACT.match(str(req.specifier)))
-        pinned = pinned and (exact or bool(req.hash_options))
-    out = [AuditSource(SourceKind.REQUIREMENTS, label, path, pinned, locations=locations)]
+        exact = (req.specifier is not None and bool(_EXACT.match(str(req.specifier)))) or bool(req.is_url)
+        pinned = pinned and exact and bool(req.hash_options)  # what pip's hash-checking mode accepts
+    out = [AuditSource(SourceKind.REQUIREMENTS, label, path, pinned, locations=locations,
+                       format="requirements with hashes" if pinned else "requirements")]
     for option in parsed.options:
         for include in option.options.get("requirements", ()):
             included = (path.parent / include)
@@ -109,7 +129,7 @@ def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = N
 
 def pyproject_source(path: Path, workspace: Path) -> AuditSource | None:
     """The source for a ``pyproject.toml`` declaring ``[project] dependencies`` (None when it declares none)."""
-    label = _relative(path, workspace)
+    label = relative(path, workspace)
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -133,23 +153,23 @@ def pyproject_source(path: Path, workspace: Path) -> AuditSource | None:
                 continue
             if name in names:
                 locations.setdefault(name, Location(label, number))
-    return AuditSource(SourceKind.PYPROJECT, label, path, locations=locations)
+    return AuditSource(SourceKind.PYPROJECT, label, path, locations=locations, format="pyproject.toml")
 
 
 def lock_source(directory: Path, lock_files: list[Path], workspace: Path) -> AuditSource:
     """The source for the ``pylock*.toml`` files of ``directory`` (pip-audit audits them together)."""
     locations: dict[str, Location] = {}
     for lock in lock_files:
-        label = _relative(lock, workspace)
+        label = relative(lock, workspace)
         for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
             match = _NAME_LINE.match(line)
             if match:
                 locations.setdefault(canonicalize_name(match.group(1)), Location(label, number))
-    label = _relative(lock_files[0], workspace) if len(lock_files) == 1 else _relative(directory, workspace)
-    return AuditSource(SourceKind.LOCK, label, directory, pinned=True, locations=locations)
+    label = relative(lock_files[0], workspace) if len(lock_files) == 1 else relative(directory, workspace)
+    return AuditSource(SourceKind.LOCK, label, directory, pinned=True, locations=locations, format="pylock.toml")
 
 
-def _relative(path: Path, workspace: Path) -> str:
+def relative(path: Path, workspace: Path) -> str:
     try:
         return path.resolve().relative_to(workspace.resolve()).as_posix()
     except ValueError:

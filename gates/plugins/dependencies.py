@@ -1,7 +1,9 @@
 """Gate ``dependencies``: no dependency with a known vulnerability (pip-audit, safety).
 
-Audits requirements files, lock files, ``pyproject.toml`` or an installed environment with
-pip-audit's JSON output, optionally safety as a second source, and merges what they report by
+Audits requirements files, lock files (``uv.lock``, ``poetry.lock``, ``Pipfile.lock``,
+``pylock.toml``), the ``pip:`` section of a conda ``environment.yml``, ``pyproject.toml`` or an
+installed environment with pip-audit's JSON output (a complete lock as pinned, anything else
+resolved with its transitive dependencies, and the summary says which), optionally safety as a second source, and merges what they report by
 vulnerability id and alias. Each finding names the package, installed version, ids, fix
 versions and the advisory's severity, and sits on the requirement line that pins the package.
 
@@ -15,12 +17,15 @@ On a pull request an ``advisory-db`` inside the checkout is part of the change u
 the gate loads the base commit's copy (written to scratch from git objects) instead, and an
 edit to it is an ``advisory-db-changed`` finding. A database the base commit does not have is
 an error: a pull request cannot bring its own advisories.
+A CycloneDX 1.5 SBOM of the audited packages and their vulnerabilities is written to
+``sbom.cdx.json`` in the report directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +37,7 @@ from gates.base_inputs import BaseInputs
 from gates.errors import GateError
 from gates.fingerprint import fingerprints
 from gates.model import Checked, Finding, Outcome, Severity
-from gates.osv import pipaudit, safety
+from gates.osv import pipaudit, safety, sbom
 from gates.osv.findings import SeverityLookup, merge, to_findings
 from gates.osv.loader import LoadedDatabase, load_database
 from gates.osv.pipaudit import AuditedDependency
@@ -58,9 +63,12 @@ class DependenciesGate(Gate):
     def run(self, ctx: GateContext) -> Outcome:  # noqa: D102 - see the class docstring
         audit_plan = plan(ctx.options, ctx.workspace)
         versions = {"pip-audit": pipaudit.version()}  # raises ToolError when pip-audit is missing
+        if audit_plan.safety:
+            safety.preflight(audit_plan.safety_db, audit_plan.safety_key_env)  # before anything runs
         if not audit_plan.sources:
-            return Checked((), 0, "no dependency source found (requirements*.txt, pylock*.toml, pyproject.toml "
-                                  "with [project] dependencies); configure 'requirements' or 'environment'",
+            return Checked((), 0, "no dependency source found (requirements*.txt, uv.lock, poetry.lock, "
+                                  "Pipfile.lock, pylock*.toml, environment.yml, pyproject.toml with [project] "
+                                  "dependencies); configure 'requirements' or 'environment'",
                            tool_versions=versions)
         with _service(ctx, audit_plan) as (osv_url, database):
             if osv_url and database is None:
@@ -73,9 +81,13 @@ class DependenciesGate(Gate):
             lookup = SeverityLookup(audit_plan.default_severity, index=database.index if database else None,
                                     osv_base=None if database else audit_plan.osv_base,
                                     timeout=audit_plan.request_timeout)
-            findings = to_findings(merge(reported), lookup) + _skipped_findings(reports) + _db_changed(ctx, audit_plan)
+            findings = (to_findings(merge(reported, lookup), lookup) + _skipped_findings(reports)
+                        + _db_changed(ctx, audit_plan))
         where = database.snapshot.describe() if database else (osv_url or "PyPI JSON API")
-        return _result(findings, reports, where, lookup, database, versions)
+        audited = [(d.name, d.version, r.source.label) for r in reports for d in r.dependencies if d.version]
+        written = sbom.write(ctx.report_dir, audited, [f for f in findings if f.rule_id != UNAUDITED])
+        result = _result(findings, reports, where, lookup, database, versions, audit_plan.notes)
+        return dataclasses.replace(result, metrics={**result.metrics, "sbom": ctx.relative(written)})
 
     def _audit(self, ctx: GateContext, audit_plan: AuditPlan, osv_url: str | None) -> list[pipaudit.AuditReport]:
         """Run pip-audit on every source, in order."""
@@ -102,14 +114,19 @@ class DependenciesGate(Gate):
 
 
 def _result(findings: list[Finding], reports: list[pipaudit.AuditReport], where: str, lookup: SeverityLookup,
-            database: LoadedDatabase | None, versions: dict[str, str]) -> Checked:
+            database: LoadedDatabase | None, versions: dict[str, str], notes: tuple[str, ...] = ()) -> Checked:
     """The gate's outcome: counts, summary, metrics and details."""
     audited = {(d.name, d.version) for r in reports for d in r.dependencies if d.version is not None}
     vulns = [f for f in findings if f.rule_id != UNAUDITED]
     vulnerable = {(f.package, f.properties.get("installed_version")) for f in vulns}
     summary = (f"{len(vulns)} known vulnerabilit{'y' if len(vulns) == 1 else 'ies'} in {len(vulnerable)} of "
                f"{len(audited)} dependencies" if vulns else f"no known vulnerability in {len(audited)} dependencies")
-    summary += f" from {len(reports)} source(s); advisories: {where}"
+    resolved = sum(1 for r in reports if not r.source.pinned and r.source.kind is not SourceKind.ENVIRONMENT)
+    locked = sum(1 for r in reports if r.source.pinned)
+    how = ", ".join(part for part in (f"{locked} complete lock(s) audited as pinned" if locked else "",
+                                      f"{resolved} resolved with pip, transitive dependencies included"
+                                      if resolved else "") if part)
+    summary += f" from {len(reports)} source(s){f' ({how})' if how else ''}; advisories: {where}"
     metrics: dict[str, object] = {
         "dependencies": len(audited), "vulnerabilities": len(vulns), "vulnerable_packages": len(vulnerable),
         "sources": [r.source.label for r in reports], "pip_audit_seconds": round(sum(r.duration_s for r in reports), 3),
@@ -117,7 +134,9 @@ def _result(findings: list[Finding], reports: list[pipaudit.AuditReport], where:
     if database:
         metrics["advisory_db"] = database.snapshot.as_dict()
         metrics["advisory_db_load_seconds"] = round(database.load_seconds, 3)
-    return Checked(tuple(findings), len(audited), summary, _details(findings, reports, lookup), metrics, versions)
+    metrics["audited_as"] = {r.source.label: r.source.how for r in reports}
+    details = _details(findings, reports, lookup) + "".join(f"\n\n{note}" for note in notes)
+    return Checked(tuple(findings), len(audited), summary, details, metrics, versions)
 
 
 @contextlib.contextmanager
@@ -196,6 +215,8 @@ def _probe(osv_url: str, audit_plan: AuditPlan, ctx: GateContext) -> None:
 def _skipped_findings(reports: list[pipaudit.AuditReport]) -> list[Finding]:
     """An info finding for each dependency pip-audit could not audit (URL or editable requirements)."""
     items = [(r.source, d) for r in reports for d in r.dependencies if d.skip_reason]
+    items += [(r.source, AuditedDependency(name, None, skip_reason=reason))
+              for r in reports for name, reason in r.source.not_audited]
     prints = fingerprints((UNAUDITED, s.label, d.name) for s, d in items)
     out = []
     for (source, dep), fp in zip(items, prints):
@@ -209,19 +230,21 @@ def _skipped_findings(reports: list[pipaudit.AuditReport]) -> list[Finding]:
 def _details(findings: list[Finding], reports: list[pipaudit.AuditReport], lookup: SeverityLookup) -> str:
     """Markdown: what was audited, a table of vulnerabilities, what could not be audited."""
     lines = ["Audited: " + ", ".join(
-        f"`{r.source.label}` ({sum(1 for d in r.dependencies if d.version)} deps"
-        f"{', pinned, no resolution' if r.source.pinned else ''})" for r in reports)]
+        f"`{r.source.label}` ({sum(1 for d in r.dependencies if d.version)} deps; {r.source.how})" for r in reports)]
     vulns = [f for f in findings if f.rule_id != UNAUDITED]
     if vulns:
-        lines += ["", "| package | version | vulnerability | aliases | fixed in | severity | declared at |",
+        lines += ["", "| package | version | vulnerability | aliases | smallest fix | severity | declared at |",
                   "|---|---|---|---|---|---|---|"]
         for f in sorted(vulns, key=lambda f: (-f.severity.rank, f.package or "", f.rule_id)):
             place = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "environment")
-            lines.append(
-                f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
-                f"{', '.join(f.aliases) or '-'} | {', '.join(f.properties.get('fix_versions') or []) or '-'} | "
-                f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |"
-            )
+            lines.append(f"| {f.package} | {f.properties.get('installed_version')} | [{f.rule_id}]({f.help_uri}) | "
+                         f"{', '.join(f.aliases) or '-'} | {(f.properties.get('fix_versions') or ['-'])[0]} | "
+                         f"{f.severity.value} ({f.properties.get('severity_source')}) | `{place}` |")
+        upgrades = sorted({(f.package or "", str(f.properties.get("upgrade_to"))) for f in vulns
+                           if f.properties.get("upgrade_to")})
+        if upgrades:
+            lines += ["", "One upgrade per package (as `pip-audit --fix` would pick): "
+                      + ", ".join(f"`{name}=={version}`" for name, version in upgrades)]
     skipped = [f for f in findings if f.rule_id == UNAUDITED]
     if skipped:
         lines += ["", "Not audited: " + "; ".join(f.message for f in skipped)]

@@ -16,8 +16,8 @@ from tests.osv.support import ASSET_DB, shared_db
 def test_loads_the_copied_advisories_with_identity() -> None:
     db = load_database(ASSET_DB)
     files = advisory_files(ASSET_DB)
-    assert len(db.index) == len(files) == 7
-    assert db.snapshot.advisories == 7
+    assert len(db.index) == len(files) == 12
+    assert db.snapshot.advisories == 12
     newest = max(str(yaml.safe_load(p.read_text())["modified"]) for p in files)
     assert db.snapshot.newest_modified is not None and db.snapshot.newest_modified[:19] == newest[:19].replace(" ", "T")
     assert db.snapshot.commit  # git (once committed) or the commit noted in the folder's README

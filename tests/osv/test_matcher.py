@@ -88,10 +88,28 @@ def test_git_ranges_are_ignored_and_ecosystem_ranges_decide() -> None:
     assert hits(adv, "2.30.0") and not hits(adv, "2.2.0") and not hits(adv, "2.31.0")
 
 
-def test_unparsable_range_falls_back_to_the_explicit_list() -> None:
-    adv = advisory("X-10", events=[{"introduced": "0"}, {"fixed": "2019-09-12"}], versions=["1.0"])
+def test_unparsable_range_is_never_skipped_silently() -> None:
+    """Regression: binderhub's ``fixed: 0.2.0-n653`` made every version come back clean for an RCE."""
+    adv = advisory("X-10", events=[{"introduced": "0"}, {"fixed": "0.2.0-n653"}], versions=["0.1"])
     assert not Range.compile(adv.raw["affected"][0]["ranges"][0]).valid
-    assert hits(adv, "1.0") and not hits(adv, "1.1")
+    assert hits(adv, "0.1") and hits(adv, "0.3")  # fail closed: undecidable counts as affected
+    (entry,) = adv.entries_for("demo-pkg")
+    assert entry.undecidable("0.3") == ("fixed: 0.2.0-n653",)
+    assert entry.undecidable("0.1") == ()  # the explicit list decides on its own
+
+
+def test_undecidable_only_when_no_readable_range_decides() -> None:
+    adv = advisory("X-10b", ranges=[{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.5"}]},
+                                    {"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"fixed": "2019-09-12"}]}])
+    (entry,) = adv.entries_for("demo-pkg")
+    assert entry.undecidable("1.2") == () and entry.undecidable("2.5") == ("fixed: 2019-09-12",)
+
+
+@pytest.mark.parametrize("version", ["0.dev0", "0a1", "0.0.0.dev0", "0rc1", "0", "0.post1"])
+def test_introduced_zero_includes_pre_releases_below_zero(version: str) -> None:
+    """Regression: ``introduced: "0"`` missed versions sorting below ``0`` such as ``0.dev0``."""
+    adv = advisory("X-10c", events=[{"introduced": "0"}, {"fixed": "5.0"}])
+    assert hits(adv, version)
 
 
 def test_withdrawn_advisory_never_matches_but_is_found_by_id() -> None:

@@ -86,7 +86,7 @@ def test_get_by_alias_and_unknown_id(mirror: RunningMirror) -> None:
 
 def test_snapshot_endpoint(mirror: RunningMirror) -> None:
     status, body = request(mirror, "GET", "/v1/snapshot")
-    assert status == 200 and body["advisories"] == 7 and body["description"]
+    assert status == 200 and body["advisories"] == 12 and body["description"]
 
 
 @pytest.mark.parametrize("raw, fragment", [

@@ -26,7 +26,7 @@ def test_locations_follow_continuations_comments_and_includes(tmp_path: Path) ->
     )
     write(tmp_path / "extra" / "more.txt", "numpy>=1.0\n")
     main, more = requirements_sources(tmp_path / "requirements.txt", tmp_path)
-    assert main.kind is SourceKind.REQUIREMENTS and main.pinned
+    assert main.kind is SourceKind.REQUIREMENTS and not main.pinned  # pins without hashes: not a complete lock
     assert main.location("Requests") == Location("requirements.txt", 2)
     assert main.location("pyyaml") == Location("requirements.txt", 4)
     assert main.location("jinja2") == Location("requirements.txt", 7)
@@ -36,11 +36,21 @@ def test_locations_follow_continuations_comments_and_includes(tmp_path: Path) ->
     )
 
 
-@pytest.mark.parametrize("line, pinned", [("a==1.0", True), ("a===1.0", True), ("a==1.*", False), ("a>=1", False),
-                                          ("a", False), ("a>=1 --hash=sha256:00", True)])
-def test_pinned_detection(tmp_path: Path, line: str, pinned: bool) -> None:
-    write(tmp_path / "r.txt", f"b==2\n{line}\n")
-    assert requirements_sources(tmp_path / "r.txt", tmp_path)[0].pinned is pinned
+H = " --hash=sha256:" + "0" * 64
+
+
+@pytest.mark.parametrize("line, pinned", [("a==1.0", False), ("a===1.0", False), ("a==1.*", False), ("a>=1", False),
+                                          ("a", False), ("a>=1" + H, False), ("a==1.0" + H, True),
+                                          ("a===1.0" + H, True), ("a==1.*" + H, False)])
+def test_complete_lock_detection(tmp_path: Path, line: str, pinned: bool) -> None:
+    """Regression: ``requests==2.19.0`` alone was audited with --no-deps, dropping urllib3 and idna.
+
+    Only exact pins with hashes on every line make a complete lock; anything else is resolved.
+    """
+    write(tmp_path / "r.txt", f"b==2{H}\n{line}\n")
+    source = requirements_sources(tmp_path / "r.txt", tmp_path)[0]
+    assert source.pinned is pinned
+    assert ("complete lock" if pinned else "resolved with pip") in source.how
 
 
 def test_include_cycles_and_missing_includes(tmp_path: Path) -> None:
@@ -61,21 +71,25 @@ def test_invalid_requirement_names_file_and_line(tmp_path: Path) -> None:
 
 def test_default_discovery_and_pyproject_auto(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[project]\nname = "x"\ndependencies = [\n  "requests>=2",\n  "PyYAML",\n]\n')
-    (only,) = discover({}, tmp_path)
+    (only,), _ = discover({}, tmp_path)
     assert only.kind is SourceKind.PYPROJECT and only.location("pyyaml") == Location("pyproject.toml", 5)
     write(tmp_path / "requirements-dev.txt", "pytest==8.0.0\n")
     write(tmp_path / "pylock.toml", 'lock-version = "1.0"\n[[packages]]\nname = "requests"\nversion = "2.19.0"\n')
-    kinds = [(s.kind, s.label) for s in discover({}, tmp_path)]
+    kinds = [(s.kind, s.label) for s in discover({}, tmp_path)[0]]
     assert kinds == [(SourceKind.REQUIREMENTS, "requirements-dev.txt"), (SourceKind.LOCK, "pylock.toml")]
-    lock = discover({}, tmp_path)[1]
+    lock = discover({}, tmp_path)[0][1]
     assert lock.location("requests") == Location("pylock.toml", 3)
-    assert [s.kind for s in discover({"pyproject": True}, tmp_path)][-1] is SourceKind.PYPROJECT
+    # a lock file next to the manifest wins, even when the manifest is asked for
+    sources, notes = discover({"pyproject": True}, tmp_path)
+    assert SourceKind.PYPROJECT not in [s.kind for s in sources] and "pylock.toml" in notes[0]
+    (tmp_path / "pylock.toml").unlink()
+    assert [s.kind for s in discover({"pyproject": True}, tmp_path)[0]][-1] is SourceKind.PYPROJECT
 
 
 def test_named_files_must_exist_and_environment_source(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="dependencies.requirements"):
         discover({"requirements": ["deps/prod.txt"]}, tmp_path)
-    (env,) = discover({"environment": True}, tmp_path)
+    (env,), _ = discover({"environment": True}, tmp_path)
     assert env.kind is SourceKind.ENVIRONMENT and env.python == sys.executable and env.location("x") is None
 
 

@@ -32,10 +32,10 @@ from gates.osv.server import OsvApi, RunningMirror
 from gates.osv.sources import requirements_sources
 from gates.plugins.base import GateContext
 from gates.plugins.dependencies import DependenciesGate
-from tests.osv.support import ASSET_DB, REPO, shared_db
+from tests.osv.support import ASSET_DB, REPO, hashed, offline_wheels, shared_db, wheel, write_advisory
 
-VULNERABLE = "# pinned, known vulnerable in the Oct 2024 PyPA snapshot\nrequests==2.19.0\nidna==3.20\n" \
-             "PyYAML==5.3.1\nurllib3==1.26.5\n"
+VULNERABLE = hashed("# pinned with hashes, known vulnerable in the Oct 2024 PyPA snapshot\nrequests==2.19.0\n"
+                    "idna==3.20\nPyYAML==5.3.1\nurllib3==1.26.5\n")
 
 
 def context(workspace: Path, **options: Any) -> GateContext:
@@ -111,7 +111,7 @@ def test_pinned_vulnerable_versions_are_found_as_the_advisories_say(tmp_path: Pa
         assert set(got) == set(expected), package
         for vid, finding in got.items():
             doc = expected[vid]
-            assert finding.properties["fix_versions"] == fixed_versions(doc)
+            assert finding.properties["fix_versions"] == [v for v in fixed_versions(doc) if Version(v) > Version(version)]
             assert set(finding.aliases) == set(doc.get("aliases") or [])
             assert (finding.path, finding.line) == ("requirements.txt", line)
             assert finding.properties["installed_version"] == version
@@ -127,8 +127,9 @@ def test_pinned_vulnerable_versions_are_found_as_the_advisories_say(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_the_demo_projects_pins_are_clean() -> None:
-    result = run_gate(REPO / "examples" / "demo-project", **{"advisory-db": str(shared_db())})
+def test_the_demo_projects_pins_are_clean(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes((REPO / "examples" / "demo-project" / "requirements.txt").read_bytes())
+    result = run_gate(tmp_path, **{"advisory-db": str(shared_db())})  # the report dir is inside the workspace
     assert result.findings == () and result.checked == 7
     assert result.summary.startswith("no known vulnerability in 7 dependencies")
 
@@ -136,13 +137,13 @@ def test_the_demo_projects_pins_are_clean() -> None:
 # --- against the copied advisories (fast) ------------------------------------------------------
 
 def test_missing_database_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\n"), encoding="utf-8")
     with pytest.raises(AdvisoryDbError, match="not found"):
         DependenciesGate().run(context(tmp_path, **{"advisory-db": "no-such-db"}))
 
 
 def test_unreachable_mirror_is_an_error_after_bounded_retries(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\n"), encoding="utf-8")
     with RunningMirror(OsvApi(*_asset())) as mirror:
         url = mirror.server.query_url
     started = time.monotonic()
@@ -189,13 +190,13 @@ def failing_service() -> Iterator[str]:
 
 
 def test_pip_audit_failure_is_an_error_with_its_cause(tmp_path: Path, failing_service: str) -> None:
-    (tmp_path / "requirements.txt").write_text("pyyaml==5.3.1\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("pyyaml==5.3.1\n"), encoding="utf-8")
     with pytest.raises(GateError, match=r"could not audit requirements.txt after 2 attempt\(s\): .*500"):
         DependenciesGate().run(context(tmp_path, **{"osv-url": failing_service, "retries": 1}))
 
 
 def test_service_timeout_is_an_error_naming_the_timeout(tmp_path: Path, failing_service: str) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\n"), encoding="utf-8")
     started = time.monotonic()
     with pytest.raises(GateError, match=r"after 1 attempt\(s\): .*(ReadTimeout|timed out)"):
         DependenciesGate().run(context(tmp_path, **{"osv-url": failing_service, "retries": 0, "request-timeout": "1s"}))
@@ -203,7 +204,7 @@ def test_service_timeout_is_an_error_naming_the_timeout(tmp_path: Path, failing_
 
 
 def test_remote_mirror_and_severity_lookup_over_http(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\nurllib3==1.26.5\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\nurllib3==1.26.5\n"), encoding="utf-8")
     with RunningMirror(OsvApi(*_asset())) as mirror:
         result = run_gate(tmp_path, **{"osv-url": mirror.server.query_url, "default-severity": "low"})
     by_id = {f.rule_id: f for f in result.findings}
@@ -262,14 +263,15 @@ SAFETY_JSON = {"report_meta": {}, "vulnerabilities": [
 
 
 def test_findings_merge_by_id_and_alias_across_sources(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\n"), encoding="utf-8")
     (source,) = requirements_sources(tmp_path / "requirements.txt", tmp_path)
     pip_audit = AuditedDependency("requests", "2.19.0", (
         ReportedVuln("PYSEC-2023-74", ("CVE-2023-32681", "GHSA-j8r2-6x86-q33q"), ("2.31.0",), "leak"),
         ReportedVuln("GHSA-j8r2-6x86-q33q", ("CVE-2023-32681",), ("2.31.0",), "same, as GHSA")))
     from_safety = parse_safety("deprecation banner\n" + json.dumps(SAFETY_JSON), source)
-    merged = merge([(source, pip_audit, "pip-audit")] + [(source, d, "safety") for d in from_safety])
-    findings = to_findings(merged, SeverityLookup(Severity.HIGH, index=_asset()[0]))
+    lookup = SeverityLookup(Severity.HIGH, index=_asset()[0])
+    merged = merge([(source, pip_audit, "pip-audit")] + [(source, d, "safety") for d in from_safety], lookup)
+    findings = to_findings(merged, lookup)
     assert [(f.rule_id, f.properties["sources"]) for f in findings] == [
         ("PYSEC-2023-74", ["pip-audit", "safety"]), ("SAFETY-99999", ["safety"])]
     assert set(findings[0].aliases) == {"CVE-2023-32681", "GHSA-j8r2-6x86-q33q", "SAFETY-58755"}
@@ -292,40 +294,15 @@ def test_environment_mode_audits_the_installed_distributions(tmp_path: Path) -> 
 
 # --- resolution through pip (unpinned files, pyproject.toml) from a local wheel directory ----------
 
-def _wheel(directory: Path, name: str, version: str) -> None:
-    """Write a minimal pure-Python wheel (real zip, real RECORD hashes) for ``name`` ``version``."""
-    import base64
-    import hashlib
-    import zipfile
-
-    module, dist = name.replace("-", "_"), f"{name.replace('-', '_')}-{version}.dist-info"
-    files = {f"{module}/__init__.py": b"VALUE = 1\n",
-             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-             f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
-                     f"{len(data)}\n" for path, data in files.items()) + f"{dist}/RECORD,,\n"
-    with zipfile.ZipFile(directory / f"{module}-{version}-py3-none-any.whl", "w") as whl:
-        for path, data in {**files, f"{dist}/RECORD": record.encode()}.items():
-            whl.writestr(path, data)
-
-
 @pytest.fixture()
 def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A wheel directory pip must use instead of any index, and an advisory database for its package."""
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    _wheel(wheels, "demo-vuln-pkg", "1.0")
-    _wheel(wheels, "wheel", "99.0")  # pip-audit upgrades pip, setuptools and wheel in its scratch venv first
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
-    db = tmp_path / "db" / "vulns" / "demo-vuln-pkg"
-    db.mkdir(parents=True)
-    (db / "DEMO-2024-1.yaml").write_text(
-        "id: DEMO-2024-1\nmodified: '2024-05-01T00:00:00Z'\naliases: [CVE-2099-0001]\ndetails: Demo flaw.\n"
-        "affected:\n- package: {name: Demo_Vuln.Pkg, ecosystem: PyPI}\n  ranges:\n  - type: ECOSYSTEM\n"
-        "    events:\n    - introduced: '0'\n    - fixed: '1.1'\n"
-        "severity:\n- type: CVSS_V3\n  score: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n", encoding="utf-8")
-    return tmp_path / "db"
+    wheel(offline_wheels(tmp_path, monkeypatch), "demo-vuln-pkg", "1.0")
+    return write_advisory(tmp_path / "db", "demo-vuln-pkg", "DEMO-2024-1",
+                          "aliases: [CVE-2099-0001]\ndetails: Demo flaw.\n"
+                          "affected:\n- package: {name: Demo_Vuln.Pkg, ecosystem: PyPI}\n  ranges:\n  - type: ECOSYSTEM\n"
+                          "    events:\n    - introduced: '0'\n    - fixed: '1.1'\n"
+                          "severity:\n- type: CVSS_V3\n  score: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n")
 
 
 @pytest.mark.slow
@@ -365,7 +342,7 @@ def test_cli_run_applies_waivers_by_alias_and_package(tmp_path: Path, capsys: py
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
         monkeypatch.delenv(name, raising=False)
-    (tmp_path / "requirements.txt").write_text("requests==2.19.0\nPyYAML==5.3.1\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text(hashed("requests==2.19.0\nPyYAML==5.3.1\n"), encoding="utf-8")
     config = tmp_path / "gates.yml"
     config.write_text(f"""gates:
   dependencies:
