@@ -61,6 +61,7 @@ class ScanOptions:
     new_findings_only: bool | None  # None: decided by the event (pull request or baseline file)
     baseline_file: Path | None
     honour_suppressions: bool = True  # False on pull requests: '# nosec' / pylint pragmas are judged by us
+    jobs: int = 1  # bandit processes / pylint -j (option "jobs": "auto" = the usable cores)
 
 
 def scan_options(options: Mapping[str, Any], workspace: Path, files: ConfigFiles | None = None,
@@ -108,7 +109,15 @@ def scan_options(options: Mapping[str, Any], workspace: Path, files: ConfigFiles
         new_findings_only=options.get("new-findings-only"),
         baseline_file=(workspace / baseline) if baseline is not None else None,
         honour_suppressions=files.base is None,
+        jobs=_jobs(options.get("jobs", "auto")),
     )
+
+
+def _jobs(value: Any) -> int:
+    """``jobs``: a positive number, or ``auto`` for the cores this process may use."""
+    from gates.codescan.parallel import default_jobs
+
+    return default_jobs() if value == "auto" else max(1, int(value))
 
 
 def _split(value: str | None) -> list[str]:

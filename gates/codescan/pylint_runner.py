@@ -57,8 +57,8 @@ def pylint_version() -> str:
 
 
 def run_pylint(root: Path, files: Sequence[str], messages: Sequence[str], work_dir: Path,
-               timeout: float, honour_pragmas: bool = True) -> PylintScan:
-    """Run pylint in ``root`` on ``files`` with only ``messages`` enabled."""
+               timeout: float, honour_pragmas: bool = True, jobs: int = 1) -> PylintScan:
+    """Run pylint in ``root`` on ``files`` with only ``messages`` enabled (``jobs`` processes, pylint -j)."""
     version = pylint_version()
     if not files:
         return PylintScan((), 0, version)
@@ -69,7 +69,7 @@ def run_pylint(root: Path, files: Sequence[str], messages: Sequence[str], work_d
     rcfile = work_dir / "pylintrc"
     rcfile.write_text("# empty on purpose: the gate chooses the messages\n", encoding="utf-8")
     args = [*proc.python_tool("pylint"), f"--rcfile={rcfile}", "--disable=all", f"--enable={','.join(messages)}",
-            "--output-format=json2", "--score=n", "--persistent=n", "--", *files]
+            "--output-format=json2", "--score=n", "--persistent=n", f"--jobs={max(1, jobs)}", "--", *files]
     done = proc.run(args, timeout=timeout, cwd=root, ok_codes=range(_USAGE_ERROR), tool="pylint")
     try:
         report = json.loads(done.stdout)

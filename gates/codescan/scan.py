@@ -1,4 +1,6 @@
-"""One scan of a tree: bandit on the targets, then pylint (when enabled) on the files bandit analysed."""
+"""One scan of a tree: bandit on the targets (over ``jobs`` processes) with the ML rules at high
+severity (:mod:`gates.codescan.ml_rules`), then pylint (when enabled, with ``-j``) on the files
+bandit analysed."""
 
 from __future__ import annotations
 
@@ -6,8 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates.codescan.bandit_runner import run_bandit
+from gates.codescan import notebooks
 from gates.codescan.issues import Issue
+from gates.codescan.ml_rules import raise_ml_severities, scan_files
+from gates.codescan.parallel import discover, run_bandit_parallel
 from gates.codescan.options import ScanOptions
 from gates.codescan.pylint_runner import run_pylint
 
@@ -28,14 +32,37 @@ class TreeScan:
 def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
               remaining: Callable[[], float]) -> TreeScan:
     """Scan ``targets`` (relative to ``root``); ``remaining()`` gives each engine's time limit."""
-    bandit = run_bandit(root, opts, targets, work_dir, timeout=remaining())
-    issues = list(bandit.issues)
+    bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
+    issues = raise_ml_severities(bandit.issues) + scan_files(root, bandit.files)
+    nb_issues, notebooks, nb_loc = scan_notebooks(root, opts, targets, work_dir, remaining)
+    issues += nb_issues
     versions = {"bandit": bandit.version}
     modules = 0
     if opts.pylint:
         pylint = run_pylint(root, bandit.files, opts.pylint_messages, work_dir, timeout=remaining(),
-                            honour_pragmas=opts.honour_suppressions)
+                            honour_pragmas=opts.honour_suppressions, jobs=opts.jobs)
         issues += pylint.issues
         versions["pylint"] = pylint.version
         modules = pylint.modules
-    return TreeScan(tuple(issues), bandit.files, bandit.parse_errors, bandit.loc, bandit.nosec, modules, versions)
+    parse_errors = tuple(sorted({*bandit.parse_errors, *(i.path for i in nb_issues if i.is_parse_error)}))
+    return TreeScan(tuple(issues), bandit.files + notebooks, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
+                    versions)
+
+
+def scan_notebooks(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
+                   remaining: Callable[[], float]) -> tuple[list[Issue], tuple[str, ...], int]:
+    """Issues in the notebooks under ``targets`` (mapped to cells), the notebooks checked, their lines of code."""
+    found = discover(root, opts, targets, remaining(), include="*" + notebooks.SUFFIX)
+    if not found:
+        return [], (), 0
+    scratch = work_dir / "notebooks"
+    converted = [notebooks.convert(root, name, scratch) for name in found]
+    issues = [c for c in converted if isinstance(c, Issue)]
+    readable = [c for c in converted if isinstance(c, notebooks.Converted)]
+    if not readable:
+        return issues, (), 0
+    scan = run_bandit_parallel(scratch, opts, [c.python for c in readable], work_dir / "notebooks-bandit",
+                               timeout=remaining(), jobs=opts.jobs)
+    mapped = notebooks.map_back([*raise_ml_severities(scan.issues), *scan_files(scratch, scan.files)], readable)
+    checked = {c.python: c.notebook for c in readable}
+    return issues + mapped, tuple(sorted(checked[f] for f in scan.files if f in checked)), scan.loc

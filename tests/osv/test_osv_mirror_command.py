@@ -48,7 +48,7 @@ def test_serves_queries_and_stops_cleanly(sig: signal.Signals) -> None:
         proc.send_signal(sig)
         _, stderr = proc.communicate(timeout=20)
         assert proc.returncode == 0, stderr
-        assert "loaded 7 advisories" in stderr
+        assert "loaded 12 advisories" in stderr
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,0 +1,43 @@
+"""Notebooks are scanned: code cells through real bandit, findings on the notebook's cell and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from gates.codescan.notebooks import _neutralise
+from gates.model import Checked, Severity
+from gates.plugins.code_security import CodeSecurityGate
+from tests.codescan.support import ASSETS, context
+
+NOTEBOOK = ASSETS / "notebooks" / "train.ipynb"
+
+
+def test_a_notebook_only_repository_is_checked_and_findings_land_on_cells(tmp_path: Path) -> None:
+    (tmp_path / "nb").mkdir()
+    shutil.copyfile(NOTEBOOK, tmp_path / "nb" / "train.ipynb")
+    result = CodeSecurityGate().run(context(tmp_path))
+    assert isinstance(result, Checked) and result.checked == 1 and result.metrics["files"] == 1
+    got = {(f.rule_id, f.path, f.line, f.message.split(":")[0]) for f in result.findings}
+    assert ("B404", "nb/train.ipynb", 21, "cell 2, line 3") in got
+    assert ("B105", "nb/train.ipynb", 33, "cell 3, line 2") in got  # password = "hunter2-secret"
+    assert ("B614", "nb/train.ipynb", 35, "cell 3, line 4") in got
+    assert ("B602", "nb/train.ipynb", 58, "cell 5, line 3") in got
+    b614 = next(f for f in result.findings if f.rule_id == "B614")
+    assert b614.severity is Severity.HIGH and b614.fingerprint
+    assert not any(f.rule_id in ("B605", "B607") for f in result.findings)  # the %%bash cell is not Python
+    assert result.metrics["parse_errors"] == 0
+
+
+def test_a_notebook_that_is_not_json_is_a_parse_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.ipynb").write_text('{"cells": [\n  {"cell_type": "code",\n', encoding="utf-8")
+    result = CodeSecurityGate().run(context(tmp_path))
+    assert isinstance(result, Checked)
+    (finding,) = result.findings
+    assert finding.rule_id == "parse-error" and finding.path == "bad.ipynb" and finding.severity is Severity.HIGH
+
+
+def test_magics_and_shell_lines_keep_line_numbers() -> None:
+    assert _neutralise(["%pip install x", "  !ls", "x = !ls -l", "y?", "print(1)"]) == [
+        "pass", "  pass", "x = None", "pass", "print(1)"]
+    assert _neutralise(["%%bash", "rm -rf /"]) == ["", ""]
