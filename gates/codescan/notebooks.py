@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from gates.codescan.issues import PARSE_ERROR_RULE, Issue
 from gates.model import Severity
@@ -94,10 +95,11 @@ def convert(root: Path, notebook: str, scratch: Path) -> Converted | Issue:
         if not isinstance(cells, list):
             raise TypeError("'cells' is not a list")
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        name = Path(os.path.normpath(notebook)).as_posix()
         return Issue(tool="bandit", rule_id=PARSE_ERROR_RULE, title="file not analysed",
-                     message=f"the notebook {Path(os.path.normpath(notebook)).as_posix()} could not be read ({exc.__class__.__name__}: {str(exc)[:200]}); "
+                     message=f"the notebook {name} could not be read ({exc.__class__.__name__}: {str(exc)[:200]}); "
                              "it was not checked: fix it or exclude it",
-                     path=Path(os.path.normpath(notebook)).as_posix(), line=getattr(exc, "lineno", None), severity=Severity.HIGH, confidence="HIGH",
+                     path=name, line=getattr(exc, "lineno", None), severity=Severity.HIGH, confidence="HIGH",
                      context=str(exc)[:200])
     json_line = _json_lines(raw, cells)
     python: list[str] = []

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 from gates import proc
 from gates.codescan.bandit_runner import BanditScan, bandit_version, run_bandit
@@ -58,7 +58,8 @@ def discover(root: Path, opts: ScanOptions, targets: Sequence[str], timeout: flo
     try:
         files = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError) as exc:
-        raise ToolError(f"bandit's file discovery gave no file list ({exc})", tool="bandit", stderr=done.stderr) from None
+        raise ToolError(f"bandit's file discovery gave no file list ({exc})", tool="bandit",
+                        stderr=done.stderr) from None
     return [str(f) for f in files]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from gates.codescan import notebooks
 from gates.codescan.issues import Issue
 from gates.codescan.ml_rules import raise_ml_severities, scan_files
-from gates.codescan.parallel import discover, run_bandit_parallel
 from gates.codescan.options import ScanOptions
+from gates.codescan.parallel import discover, run_bandit_parallel
 from gates.codescan.pylint_runner import run_pylint
 
 
@@ -34,7 +34,7 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
     """Scan ``targets`` (relative to ``root``); ``remaining()`` gives each engine's time limit."""
     bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
     issues = raise_ml_severities(bandit.issues) + scan_files(root, bandit.files)
-    nb_issues, notebooks, nb_loc = scan_notebooks(root, opts, targets, work_dir, remaining)
+    nb_issues, nb_files, nb_loc = scan_notebooks(root, opts, targets, work_dir, remaining)
     issues += nb_issues
     versions = {"bandit": bandit.version}
     modules = 0
@@ -45,7 +45,7 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
         versions["pylint"] = pylint.version
         modules = pylint.modules
     parse_errors = tuple(sorted({*bandit.parse_errors, *(i.path for i in nb_issues if i.is_parse_error)}))
-    return TreeScan(tuple(issues), bandit.files + notebooks, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
+    return TreeScan(tuple(issues), bandit.files + nb_files, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
                     versions)
 
 

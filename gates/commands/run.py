@@ -9,8 +9,9 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import ExitCode, UsageError
 from gates.urls import URL_HINT, url_problem

@@ -62,7 +62,8 @@ def read_environment(path: Path, label: str) -> CondaEnvironment:
             conda.append(item.value)
             continue
         if not isinstance(item, yaml.MappingNode):
-            raise ConfigError("a dependency is neither a package nor a 'pip:' list", source=label, line=_node_line(item))
+            raise ConfigError("a dependency is neither a package nor a 'pip:' list", source=label,
+                              line=_node_line(item))
         for key, value in item.value:
             if not (isinstance(key, yaml.ScalarNode) and key.value == "pip" and isinstance(value, yaml.SequenceNode)):
                 raise ConfigError("only a 'pip:' list may appear as a mapping in 'dependencies'", source=label,

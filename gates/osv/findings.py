@@ -210,7 +210,8 @@ def to_findings(merged: Sequence[MergedVuln], lookup: SeverityLookup) -> list[Fi
         else:
             head = (f"{item.package} {item.version} has known vulnerability {primary}{alias_text}: "
                     f"{_fix_text(item, fixes, upgrade)}.")
-        unreadable = list(dict.fromkeys(t for vid in item.ids for t in lookup.undecidable(vid, item.package, item.version)))
+        unreadable = list(dict.fromkeys(t for vid in item.ids
+                                        for t in lookup.undecidable(vid, item.package, item.version)))
         if unreadable:
             head += (f" The advisory's version range is not PEP 440 ({', '.join(unreadable[:3])}), so whether "
                      f"{item.version} is affected cannot be decided: it is treated as affected; check by hand "
@@ -224,5 +225,6 @@ def to_findings(merged: Sequence[MergedVuln], lookup: SeverityLookup) -> list[Fi
             package=item.package, aliases=aliases,
             properties={"installed_version": item.version, "fix_versions": fixes, "upgrade_to": upgrade,
                         "sources": list(item.tools), "severity_source": severity.source,
-                        "audited_from": item.source.label, **({"undecidable_range": unreadable} if unreadable else {})}))
+                        "audited_from": item.source.label,
+                        **({"undecidable_range": unreadable} if unreadable else {})}))
     return findings

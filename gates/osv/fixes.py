@@ -10,7 +10,7 @@ not offered.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from packaging.version import InvalidVersion, Version
 

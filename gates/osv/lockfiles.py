@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+
+import tomllib
 
 from gates.errors import ConfigError
 
@@ -143,7 +145,8 @@ def read_pipfile_lock(path: Path, label: str) -> ParsedLock:
                           hint="regenerate it with pipenv lock") from None
     spec = (data.get("_meta") or {}).get("pipfile-spec") if isinstance(data, dict) else None
     if spec not in PIPFILE_SPECS:
-        raise ConfigError(f"unknown Pipfile.lock pipfile-spec {spec!r} (supported: {', '.join(map(str, PIPFILE_SPECS))})",
+        supported = ", ".join(map(str, PIPFILE_SPECS))
+        raise ConfigError(f"unknown Pipfile.lock pipfile-spec {spec!r} (supported: {supported})",
                           source=label, line=_line_of(text, '"pipfile-spec"'), key="_meta.pipfile-spec")
     out = []
     for section in ("default", "develop"):

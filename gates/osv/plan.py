@@ -111,7 +111,8 @@ def discover(options: Mapping[str, Any], workspace: Path) -> tuple[tuple[AuditSo
     for path in _globs(options, "requirements", DEFAULT_REQUIREMENTS, workspace):
         sources += requirements_sources(path, workspace, seen)
     sources += _lock_sources(options, workspace)
-    sources += [conda_source(p, workspace) for p in _globs(options, "conda-environment", DEFAULT_ENVIRONMENTS, workspace)]
+    environments = _globs(options, "conda-environment", DEFAULT_ENVIRONMENTS, workspace)
+    sources += [conda_source(p, workspace) for p in environments]
     pyproject = options.get("pyproject", "auto")
     candidate = workspace / "pyproject.toml"
     beside = [s for s in sources if s.kind in (SourceKind.LOCK, SourceKind.LOCKFILE) and s.path is not None

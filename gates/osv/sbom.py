@@ -1,11 +1,11 @@
 """A CycloneDX 1.5 SBOM (JSON) of what the dependencies gate audited, with its vulnerabilities.
 
-Written by the gate to ``sbom.cdx.json`` in the report directory: one ``library`` component
-per audited package and version (``purl`` ``pkg:pypi/NAME@VERSION``, a property naming the
-file it was audited from), and one ``vulnerabilities`` entry per finding, pointing at the
-component it affects, with its aliases, severity and fix recommendation (waivers are applied
-after the gate, in the reports; the SBOM lists every known vulnerability). The document validates against the CycloneDX 1.5 JSON
-schema (checked by the tests with cyclonedx-python-lib's strict validator).
+Written by the gate to ``sbom.cdx.json`` in the report directory: one ``library`` component per
+audited package and version (``purl`` ``pkg:pypi/NAME@VERSION``, a property naming the file it
+was audited from), and one ``vulnerabilities`` entry per finding, pointing at the component it
+affects, with its aliases, severity and fix recommendation (waivers are applied after the gate,
+in the reports; the SBOM lists every known vulnerability). The document validates against the
+CycloneDX 1.5 JSON schema (checked by the tests with cyclonedx-python-lib's strict validator).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from packaging.utils import canonicalize_name
 

@@ -36,12 +36,13 @@ MAX_BODY = 1 << 20
 MAX_BATCH = 1000
 
 
-def _drop_unreadable_events(affected: dict[str, Any]) -> None:
+def _drop_unreadable_events(affected: Any) -> None:
     """Remove non-PEP 440 events from the ECOSYSTEM/SEMVER ranges of one served ``affected`` entry."""
     for rng in affected.get("ranges") or ():
         if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
             continue
-        kept, dropped = [], []
+        kept: list[Any] = []
+        dropped: list[Any] = []
         for event in rng.get("events") or ():
             readable = all(str(v) in ("0", "*") or parse_version(str(v), semver=rng["type"] == "SEMVER") is not None
                            for v in dict(event).values())

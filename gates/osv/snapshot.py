@@ -1,9 +1,10 @@
 """Identify an advisory-database snapshot so users can tell how fresh it is.
 
 In order of preference: the git commit (and its date) of the database's own repository (the
-directory must be the top of a git work tree: a database copied into some other repository,
-such as the project under test, does not take that repository's commit); otherwise a commit noted in a README beside or above the directory (a line naming the
-directory and ``commit <hex>``); always the newest ``modified`` date among the advisories.
+directory must be the top of a git work tree: a database copied into some other repository, such
+as the project under test, does not take that repository's commit); otherwise a commit noted in
+a README beside or above the directory (a line naming the directory and ``commit <hex>``);
+always the newest ``modified`` date among the advisories.
 """
 
 from __future__ import annotations

@@ -1,25 +1,27 @@
 """Split pip-audit's alias-merged results back into one result per advisory.
 
 pip-audit collapses any two results for a dependency that share an id or alias, transitively
-(``pip_audit/_audit.py``), and keeps only the first result's id. In the PyPA database five pairs of distinct vulnerabilities share a
-GHSA alias (accesscontrol's PYSEC-2021-335 / CVE-2021-32807 and PYSEC-2021-370 /
-CVE-2021-32811, for one), so one merged result carries both CVEs and a waiver for one of them
-would hide the other. Here the package's advisories at its version are asked for again (from
-the loaded database or the OSV service); each one sharing an id with the merged result becomes
-its own result carrying only *its own* id and aliases, and its own fixed versions. An advisory
-listed among another's own aliases is the same vulnerability (absorbed). An id no advisory
-claims is dropped from the aliases: a waiver can then not match it, which fails closed. When
-no advisory can be looked up, pip-audit's result is kept as it is.
+(``pip_audit/_audit.py``), and keeps only the first result's id. In the PyPA database five pairs
+of distinct vulnerabilities share a GHSA alias (accesscontrol's PYSEC-2021-335 / CVE-2021-32807
+and PYSEC-2021-370 / CVE-2021-32811, for one), so one merged result carries both CVEs and a
+waiver for one of them would hide the other. Here the package's advisories at its version are
+asked for again (from the loaded database or the OSV service); each one sharing an id with the
+merged result becomes its own result carrying only *its own* id and aliases, and its own fixed
+versions. An advisory listed among another's own aliases is the same vulnerability (absorbed).
+An id no advisory claims is dropped from the aliases: a waiver can then not match it, which
+fails closed. When no advisory can be looked up, pip-audit's result is kept as it is.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from gates.osv.matcher import affected_entries
 from gates.osv.pipaudit import ReportedVuln
+
 
 def names_package(advisory: Mapping[str, Any], package: str) -> bool:
     """True when ``advisory`` has a PyPI ``affected`` entry for ``package`` (any spelling)."""

@@ -3,9 +3,10 @@
 Audits requirements files, lock files (``uv.lock``, ``poetry.lock``, ``Pipfile.lock``,
 ``pylock.toml``), the ``pip:`` section of a conda ``environment.yml``, ``pyproject.toml`` or an
 installed environment with pip-audit's JSON output (a complete lock as pinned, anything else
-resolved with its transitive dependencies, and the summary says which), optionally safety as a second source, and merges what they report by
-vulnerability id and alias. Each finding names the package, installed version, ids, fix
-versions and the advisory's severity, and sits on the requirement line that pins the package.
+resolved with its transitive dependencies, and the summary says which), optionally safety as a
+second source, and merges what they report by vulnerability id and alias. Each finding names the
+package, installed version, ids, fix versions and the advisory's severity, and sits on the
+requirement line that pins the package.
 
 Offline: ``advisory-db: DIR`` makes the gate load a local OSV advisory database (the PyPA
 advisory-database layout), serve it on ``127.0.0.1:<free port>`` in-process and point
@@ -24,8 +25,8 @@ A CycloneDX 1.5 SBOM of the audited packages and their vulnerabilities is writte
 from __future__ import annotations
 
 import contextlib
-import os
 import dataclasses
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path

@@ -49,7 +49,8 @@ def wheel(directory: Path, name: str, version: str, requires: tuple[str, ...] = 
     import zipfile
 
     module, dist = name.replace("-", "_"), f"{name.replace('-', '_')}-{version}.dist-info"
-    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {f"{module}/__init__.py": b"VALUE = 1\n", f"{dist}/METADATA": meta.encode(),
              f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
     record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
@@ -73,5 +74,6 @@ def write_advisory(db: Path, package: str, vuln_id: str, body: str) -> Path:
     """Write advisory ``vuln_id`` (YAML ``body`` after its id and date) for ``package`` into database ``db``."""
     folder = db / "vulns" / package
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{vuln_id}.yaml").write_text(f"id: {vuln_id}\nmodified: '2024-05-01T00:00:00Z'\n{body}", encoding="utf-8")
+    text = f"id: {vuln_id}\nmodified: '2024-05-01T00:00:00Z'\n{body}"
+    (folder / f"{vuln_id}.yaml").write_text(text, encoding="utf-8")
     return db

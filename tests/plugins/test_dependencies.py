@@ -111,7 +111,8 @@ def test_pinned_vulnerable_versions_are_found_as_the_advisories_say(tmp_path: Pa
         assert set(got) == set(expected), package
         for vid, finding in got.items():
             doc = expected[vid]
-            assert finding.properties["fix_versions"] == [v for v in fixed_versions(doc) if Version(v) > Version(version)]
+            above = [v for v in fixed_versions(doc) if Version(v) > Version(version)]
+            assert finding.properties["fix_versions"] == above
             assert set(finding.aliases) == set(doc.get("aliases") or [])
             assert (finding.path, finding.line) == ("requirements.txt", line)
             assert finding.properties["installed_version"] == version
@@ -300,7 +301,8 @@ def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     wheel(offline_wheels(tmp_path, monkeypatch), "demo-vuln-pkg", "1.0")
     return write_advisory(tmp_path / "db", "demo-vuln-pkg", "DEMO-2024-1",
                           "aliases: [CVE-2099-0001]\ndetails: Demo flaw.\n"
-                          "affected:\n- package: {name: Demo_Vuln.Pkg, ecosystem: PyPI}\n  ranges:\n  - type: ECOSYSTEM\n"
+                          "affected:\n- package: {name: Demo_Vuln.Pkg, ecosystem: PyPI}\n"
+                          "  ranges:\n  - type: ECOSYSTEM\n"
                           "    events:\n    - introduced: '0'\n    - fixed: '1.1'\n"
                           "severity:\n- type: CVSS_V3\n  score: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n")
 
