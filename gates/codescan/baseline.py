@@ -20,6 +20,7 @@ from typing import Any
 
 from gates.codescan.issues import PARSE_ERROR_RULE
 from gates.errors import GateError
+from gates.fingerprint import LOOSE_PREFIX
 from gates.model import Finding
 
 GATE = "code-security"
@@ -45,6 +46,9 @@ def load_baseline(path: Path) -> list[str]:
             raise GateError(f"{path}: findings[{index}] has no 'fingerprint' string; "
                             "regenerate the file with --update-baseline")
         prints.append(fp)
+        moved = entry.get("moved")
+        if isinstance(moved, str) and moved.startswith(LOOSE_PREFIX):
+            prints.append(moved)  # path-independent: matches the code after a move or rename
     return prints
 
 
@@ -72,7 +76,8 @@ def _entries(data: Any, path: Path) -> list[Any]:
 def write_baseline(path: Path, findings: Iterable[Finding], tool_versions: Mapping[str, str]) -> int:
     """Write the baseline file for ``findings`` (parse errors left out); return the entry count."""
     entries = [
-        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.path, "line": f.line, "tool": f.tool}
+        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.path, "line": f.line, "tool": f.tool,
+         **({"moved": f.properties["loose_key"]} if f.properties.get("loose_key") else {})}
         for f in findings
         if f.rule_id != PARSE_ERROR_RULE
     ]

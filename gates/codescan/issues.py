@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gates.fingerprint import fingerprints, new_since
+from gates.fingerprint import fingerprints, loose_key, new_since_moved
 from gates.model import Finding, Severity, Suppression, SuppressionKind
 
 PARSE_ERROR_RULE = "parse-error"
@@ -42,14 +42,20 @@ class Issue:
         return self.rule_id == PARSE_ERROR_RULE
 
     @property
+    def loose_key(self) -> str:
+        """The path-independent key (rule and normalised code): survives moves and renames."""
+        return loose_key(f"{self.tool}:{self.rule_id}", self.context)
+
+    @property
     def fingerprint_key(self) -> tuple[str, str, str]:
         """(rule, path, context) as :func:`gates.fingerprint.fingerprints` wants it."""
         return (f"{self.tool}:{self.rule_id}", self.path, self.context)
 
 
 def issue_fingerprints(issues: Sequence[Issue]) -> list[str]:
-    """Fingerprints of ``issues`` in order (duplicates numbered in order of appearance)."""
-    return fingerprints(issue.fingerprint_key for issue in _in_file_order(issues))
+    """Fingerprints of ``issues`` in order (duplicates numbered in order of appearance), then their loose keys."""
+    ordered = _in_file_order(issues)
+    return fingerprints(issue.fingerprint_key for issue in ordered) + [issue.loose_key for issue in ordered]
 
 
 def _in_file_order(issues: Sequence[Issue]) -> list[Issue]:
@@ -72,7 +78,7 @@ def to_findings(issues: Sequence[Issue], baseline: Sequence[str] | None, baselin
     if baseline is None:
         new = [True] * len(ordered)
     else:
-        new = new_since(prints, baseline)
+        new = new_since_moved([(fp, issue.loose_key) for fp, issue in zip(prints, ordered)], baseline)
     findings = []
     for issue, fp, is_new in zip(ordered, prints, new):
         suppression = None
@@ -83,7 +89,7 @@ def to_findings(issues: Sequence[Issue], baseline: Sequence[str] | None, baselin
 
 
 def _finding(issue: Issue, fp: str, suppression: Suppression | None) -> Finding:
-    properties: dict[str, object] = {"confidence": issue.confidence}
+    properties: dict[str, object] = {"confidence": issue.confidence, "loose_key": issue.loose_key}
     if issue.symbol:
         properties["symbol"] = issue.symbol
     aliases = (issue.symbol,) if issue.symbol and issue.symbol != issue.rule_id else ()

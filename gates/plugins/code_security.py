@@ -26,6 +26,7 @@ from gates.codescan.baseline import load_baseline, write_baseline
 from gates.codescan.details import details_markdown, summary_line
 from gates.codescan.excludes import DefaultExcludes, find_default_excludes
 from gates.codescan.issues import issue_fingerprints, to_findings
+from gates.codescan.moves import move_sources
 from gates.codescan.options import OPTION_PREFIX, ScanOptions, scan_options
 from gates.codescan.scan import TreeScan, scan_tree
 from gates.codescan.suppressions import Change, added_findings, honoured, line_changes
@@ -121,7 +122,8 @@ class CodeSecurityGate(Gate):
             notes.append("new-findings-only is on but there is no baseline (not a pull request and no "
                          f"{OPTION_PREFIX}.baseline-file): every finding counts.")
             return None, None
-        paths = sorted({issue.path for issue in scan.issues if not issue.is_parse_error})
+        paths = sorted({issue.path for issue in scan.issues if not issue.is_parse_error}
+                       | set(move_sources(ctx.workspace.resolve(), sha)))  # renamed / moved code is old
         tree = materialise(ctx.workspace.resolve(), sha, paths, ctx.work_dir / "base")
         _check_cancelled(ctx)
         ctx.log(f"code-security: scanning {len(tree.files)} changed file(s) at the base commit {sha[:12]}")

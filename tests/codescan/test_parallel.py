@@ -17,29 +17,29 @@ def _workspace(tmp_path: Path) -> Path:
     make_corpus(workspace, broken=True)
     for copy in range(3):  # enough files for several batches
         shutil.copytree(CORPUS, workspace / f"copy{copy}")
-    (workspace / "venv").mkdir()
-    (workspace / "venv" / "skipped.py").write_text("eval(input())\n", encoding="utf-8")  # excluded by default
+    (workspace / "build").mkdir()
+    (workspace / "build" / "skipped.py").write_text("eval(input())\n", encoding="utf-8")  # excluded below
     return workspace
 
 
 def test_parallel_findings_equal_one_run_and_bandit_alone(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
-    one = CodeSecurityGate().run(context(workspace, {"jobs": 1}, scratch=tmp_path / "one"))
-    four = CodeSecurityGate().run(context(workspace, {"jobs": 4}, scratch=tmp_path / "four"))
+    one = CodeSecurityGate().run(context(workspace, {"jobs": 1, "exclude": ["build"]}, scratch=tmp_path / "one"))
+    four = CodeSecurityGate().run(context(workspace, {"jobs": 4, "exclude": ["build"]}, scratch=tmp_path / "four"))
     assert isinstance(one, Checked) and isinstance(four, Checked)
     assert [(f.fingerprint, f.rule_id, f.path, f.line) for f in one.findings] == \
         [(f.fingerprint, f.rule_id, f.path, f.line) for f in four.findings]
     assert one.metrics == four.metrics and one.checked == four.checked > 30
-    report = bandit_cli(workspace, "-x", "./venv")
+    report = bandit_cli(workspace, "-x", "./build")
     ours = {(f.rule_id, f.path, f.line) for f in four.findings if f.tool == "bandit" and f.rule_id != "parse-error"}
     assert ours == set(cli_triples(report))
 
 
 def test_batches_cover_every_discovered_file_once(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
-    opts = scan_options({}, workspace)
+    opts = scan_options({"exclude": ["build"]}, workspace)
     files = discover(workspace, opts, ["."], timeout=120)
-    assert "./venv/skipped.py" not in files and "./src/broken.py" in files
+    assert "./build/skipped.py" not in files and "./src/broken.py" in files
     groups = batches(workspace, files, 3)
     assert len(groups) == 3 and sorted(f for g in groups for f in g) == sorted(files)
     assert batches(workspace, files[:5], 3) == [sorted(files[:5])]  # too few files: one process
