@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,11 @@ def find_executable(name: str) -> str | None:
 
 def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None, ok_codes: Iterable[int] = (0,),
-        input_text: str | None = None, tool: str | None = None, binary: bool = False) -> Completed:
+        input_text: str | None = None, tool: str | None = None, binary: bool = False,
+        on_start: Callable[[int], None] | None = None) -> Completed:
     """Run ``args`` to completion and return its output.
+
+    ``on_start`` is called with the child's pid (also its process group id) once it runs.
 
     With ``binary`` the output is kept byte for byte in ``stdout_bytes`` (no decoding, no
     newline translation), for file contents such as ``git cat-file blob``.
@@ -75,6 +78,8 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
         raise ToolError(f"{name} cannot be executed: {exc}", tool=name) from None
     sent = input_text.encode("utf-8") if binary and input_text is not None else input_text
     try:
+        if on_start is not None:
+            on_start(proc.pid)
         out, err = proc.communicate(input=sent, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)

@@ -7,23 +7,24 @@ environment variables below; output is captured (not streamed) and printed after
 command ends, folded in a log group between ``::stop-commands::`` markers so that nothing it
 prints can act as a workflow command.
 
-- ``PREVIOUS_VERSION``: the version in service before this deploy (the one a rollback restores);
+- ``PREVIOUS_VERSION``: the last known good version (the one a rollback restores);
 - ``DEPLOYED_VERSION``: the version this deploy installs (``unknown`` when not given);
-- ``DEPLOY_PHASE``: ``deploy``, ``rollback`` or ``version``;
-- ``DEPLOY_STATE_FILE``: the state file's path.
+- ``DEPLOY_PHASE``: ``deploy``, ``set-weight``, ``rollback`` or ``version``;
+- ``DEPLOY_STATE_FILE``: the state file's path;
+- ``WEIGHT``: the canary step's percentage (``set-weight`` commands only).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 from gates import proc
 from gates.errors import ToolError, UsageError
 
-ENV_NAMES = ("PREVIOUS_VERSION", "DEPLOYED_VERSION", "DEPLOY_PHASE", "DEPLOY_STATE_FILE")
+ENV_NAMES = ("PREVIOUS_VERSION", "DEPLOYED_VERSION", "DEPLOY_PHASE", "DEPLOY_STATE_FILE", "WEIGHT")
 _VARIABLE = re.compile(r"\$(?:\{(" + "|".join(ENV_NAMES) + r")\}|(" + "|".join(ENV_NAMES) + r")\b)")
 _OUTPUT_TAIL = 2000
 
@@ -37,7 +38,7 @@ class CommandSpec:
     script: str | None = None  # a shell string, run by sh -c
 
     @classmethod
-    def parse(cls, text: str, flag: str) -> CommandSpec:
+    def parse(cls, text: str, flag: str) -> "CommandSpec":
         """A JSON array of strings is an argument list; anything else a shell string."""
         stripped = text.strip()
         if not stripped:
@@ -83,12 +84,17 @@ class CommandRun:
         return f"{self.phase} command failed: {self.error}"
 
 
-def run_command(spec: CommandSpec, phase: str, env: Mapping[str, str], timeout_s: float) -> CommandRun:
-    """Run ``spec`` with our variables; never raises for a failing command."""
+def run_command(spec: CommandSpec, phase: str, env: Mapping[str, str], timeout_s: float,
+                on_start: Callable[[int], None] | None = None) -> CommandRun:
+    """Run ``spec`` with our variables; never raises for a failing command.
+
+    ``on_start`` gets the command's process (group) id as soon as it runs.
+    """
     full_env = {**env, "DEPLOY_PHASE": phase}
     argv = spec.render(full_env)
     try:
-        done = proc.run(argv, timeout=timeout_s, env=full_env, ok_codes=range(-255, 256), tool=f"{phase} command")
+        done = proc.run(argv, timeout=timeout_s, env=full_env, ok_codes=range(-255, 256), tool=f"{phase} command",
+                         on_start=on_start)
     except ToolError as exc:
         return CommandRun(phase, str(spec), False, None, 0.0, "", _tail(exc.stderr), str(exc))
     ok = done.returncode == 0

@@ -1,7 +1,8 @@
 """GitHub deployment statuses for the deploy (``--deployment-id`` with ``--github-token``).
 
 ``in_progress`` when the deploy starts, then ``success`` (healthy), ``failure`` (rolled back) or
-``error`` (rollback failed, cancelled). A status that cannot be posted is a warning: it never
+``error`` (rollback failed, inconclusive, cancelled); after a cancel signal the final status is
+posted with one short attempt so that it goes out before the runner kills the job. A status that cannot be posted is a warning: it never
 changes the deploy's result, which is decided by the service's health alone.
 """
 
@@ -14,7 +15,7 @@ from gates.errors import UsageError
 from gates.github import GitHubClient, GitHubError, expand
 
 STATES = {Result.HEALTHY: "success", Result.ROLLED_BACK: "failure", Result.ROLLBACK_FAILED: "error",
-          Result.CANCELLED: "error"}
+          Result.INCONCLUSIVE: "error", Result.CANCELLED: "error"}
 _PATH = "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
 _DESCRIPTION_MAX = 140
 
@@ -55,6 +56,11 @@ class DeploymentStatuses:
             self.client.post(self.path, body, permission="deployments: write")
         except GitHubError as exc:
             self.warn(f"could not post the deployment status {state!r}: {exc}")
+
+    def hurry(self) -> None:
+        """After a cancel: one short attempt, so the final status goes out before the runner's kill."""
+        self.client.timeout = 2.0
+        self.client.max_retries = 0
 
     def started(self) -> None:
         """The deploy began."""

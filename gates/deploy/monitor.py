@@ -11,14 +11,15 @@ the deadline counts as missing data, and is not asked again while that collectio
 from __future__ import annotations
 
 import concurrent.futures
+import enum
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable, Mapping, Sequence
 
-from gates.deploy.rules import IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
-from gates.deploy.sources.base import MetricName, MetricSource, Reading
+from gates.deploy.rules import Ending, IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
+from gates.deploy.sources.base import MetricSource, Reading, WindowStart
 
 _COLLECT_FRACTION = 0.8
 _GRACE_FRACTION = 0.1
@@ -34,27 +35,45 @@ class IntervalRecord:
     started_at: str
     offset_s: float
     status: IntervalStatus
-    worst: Mapping[MetricName, float]
+    worst: Mapping[str, float]
     violations: tuple[str, ...]
     missing: tuple[str, ...]
     collect_s: float
     requests: int
 
 
+class Verdict(str, enum.Enum):
+    """How a window ended."""
+
+    HEALTHY = "healthy"
+    FAILED = "failed"
+    INCONCLUSIVE = "inconclusive"
+    CANCELLED = "cancelled"
+
+
 @dataclass(frozen=True)
 class WindowResult:
-    """How a monitoring or verification window ended."""
+    """How a monitoring, canary-step or verification window ended."""
 
     phase: str
-    healthy: bool
+    verdict: Verdict
     reason: str
     records: tuple[IntervalRecord, ...]
-    cancelled: bool = False
     #: monotonic start of the interval whose verdict ended the window (None when none did)
     deciding_interval_start: float | None = None
     decided_at: float | None = None
     first_bad_offset_s: float | None = None
     collect_overhead_s: tuple[float, ...] = field(default_factory=tuple)
+
+    @property
+    def healthy(self) -> bool:
+        """Every limit held and health was shown."""
+        return self.verdict is Verdict.HEALTHY
+
+    @property
+    def cancelled(self) -> bool:
+        """A cancel signal ended the window."""
+        return self.verdict is Verdict.CANCELLED
 
 
 @dataclass
@@ -62,18 +81,20 @@ class Monitor:
     """Reads ``sources`` every ``interval_s`` and judges them by ``rules`` and ``limits``."""
 
     sources: Sequence[MetricSource]
-    rules: Mapping[MetricName, Rule]
+    rules: Mapping[str, Rule]
     limits: Limits
     policy: MissingDataPolicy
     interval_s: float
     log: Callable[[str], None] = print
     clock: Callable[[], float] = time.monotonic
-    _inflight: dict[int, concurrent.futures.Future[Reading]] = field(default_factory=dict, repr=False)
+    _inflight: dict[int, "concurrent.futures.Future[Reading]"] = field(default_factory=dict, repr=False)
 
-    def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event) -> WindowResult:
-        """Watch for ``duration_s`` seconds (the first ``warmup_s`` do not count)."""
+    def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event, *,
+            version: str = "", interval_s: float | None = None, weight: str = "") -> WindowResult:
+        """Watch ``version`` for ``duration_s`` seconds (the first ``warmup_s`` do not count)."""
+        interval = interval_s or self.interval_s
         for source in self.sources:
-            source.start_window()
+            source.start_window(WindowStart(phase, version, warmup_s, interval, weight))
         tally = Tally(self.limits)
         records: list[IntervalRecord] = []
         first_bad: float | None = None
@@ -83,41 +104,43 @@ class Monitor:
         try:
             index = 0
             while True:
-                tick = start + index * self.interval_s
+                tick = start + index * interval
                 if tick - start >= duration_s - 1e-9:
                     break
                 if cancelled.wait(max(0.0, tick - self.clock())):
-                    return WindowResult(phase, False, "cancelled", tuple(records), cancelled=True,
+                    return WindowResult(phase, Verdict.CANCELLED, "cancelled", tuple(records),
                                         first_bad_offset_s=first_bad)
                 tick_now = self.clock()
-                if tick_now - tick > self.interval_s:  # fell behind: skip to the current tick
-                    index = int((tick_now - start) // self.interval_s)
+                if tick_now - tick > interval:  # fell behind: skip to the current tick
+                    index = int((tick_now - start) // interval)
                     continue
-                record = self._interval(pool, phase, index, tick, start, warmup_s, cancelled)
+                record = self._interval(pool, phase, index, tick, start, warmup_s, cancelled, interval)
                 if cancelled.is_set():  # a collection cut short by the cancel is not judged
-                    return WindowResult(phase, False, "cancelled", tuple(records), cancelled=True,
+                    return WindowResult(phase, Verdict.CANCELLED, "cancelled", tuple(records),
                                         first_bad_offset_s=first_bad)
                 records.append(record)
                 self.log(_line(record))
                 if record.status is IntervalStatus.BAD and first_bad is None:
                     first_bad = record.offset_s
-                reason = tally.add(record.status)
-                if reason is not None:
-                    return WindowResult(phase, False, reason, tuple(records), deciding_interval_start=tick,
+                ending = tally.add(record.status)
+                if ending is not None:
+                    return WindowResult(phase, _VERDICTS[ending[0]], ending[1], tuple(records),
+                                        deciding_interval_start=tick,
                                         decided_at=self.clock(), first_bad_offset_s=first_bad,
                                         collect_overhead_s=tuple(r.collect_s for r in records))
                 index += 1
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-        reason = tally.at_end()
-        return WindowResult(phase, reason is None, reason or "every limit held for the whole window",
-                            tuple(records), first_bad_offset_s=first_bad,
+        late = tally.at_end()
+        verdict, reason = (Verdict.HEALTHY, "every limit held for the whole window") if late is None \
+            else (_VERDICTS[late[0]], late[1])
+        return WindowResult(phase, verdict, reason, tuple(records), first_bad_offset_s=first_bad,
                             collect_overhead_s=tuple(r.collect_s for r in records))
 
     def _interval(self, pool: concurrent.futures.ThreadPoolExecutor, phase: str, index: int, tick: float,
-                  start: float, warmup_s: float, cancelled: threading.Event) -> IntervalRecord:
+                  start: float, warmup_s: float, cancelled: threading.Event, interval: float) -> IntervalRecord:
         began = self.clock()
-        deadline = tick + self.interval_s * _COLLECT_FRACTION
+        deadline = tick + interval * _COLLECT_FRACTION
         elapsed = began - start
         readings: list[Reading] = []
         futures: dict[concurrent.futures.Future[Reading], MetricSource] = {}
@@ -130,7 +153,7 @@ class Monitor:
             future = pool.submit(source.collect, deadline, elapsed)
             self._inflight[id(source)] = future
             futures[future] = source
-        end = deadline + self.interval_s * _GRACE_FRACTION
+        end = deadline + interval * _GRACE_FRACTION
         while True:  # wait in short slices so that a cancel is seen at once
             remaining = end - self.clock()
             done, pending = concurrent.futures.wait(futures, timeout=max(0.0, min(remaining, _CANCEL_POLL_S)))
@@ -144,7 +167,10 @@ class Monitor:
                               round(self.clock() - began, 4), sum(r.requests for r in readings))
 
 
-def _reading(future: concurrent.futures.Future[Reading], source: MetricSource, done: bool) -> Reading:
+_VERDICTS = {Ending.FAILED: Verdict.FAILED, Ending.INCONCLUSIVE: Verdict.INCONCLUSIVE}
+
+
+def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource, done: bool) -> Reading:
     """The source's reading, or a reading with everything missing and the reason."""
     if not done:
         return Reading.failed(source.name, source.provides(), "did not answer within the interval")
@@ -155,7 +181,7 @@ def _reading(future: concurrent.futures.Future[Reading], source: MetricSource, d
 
 
 def _line(record: IntervalRecord) -> str:
-    values = ", ".join(f"{metric.value}={value:.4g}" for metric, value in sorted(record.worst.items()))
+    values = ", ".join(f"{metric}={value:.4g}" for metric, value in sorted(record.worst.items()))
     extra = "; ".join(record.violations or record.missing)
     return (f"[{record.phase} #{record.index} +{record.offset_s:.2f}s] {record.status.value}"
             + (f" ({values})" if values else "") + (f": {extra}" if extra else ""))

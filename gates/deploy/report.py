@@ -1,7 +1,8 @@
 """The deploy report: job-summary Markdown (timeline table + Mermaid charts), JSON, outputs.
 
-Outputs (``$GITHUB_OUTPUT``): ``result`` (healthy | rolled-back | rollback-failed | cancelled),
-``previous-version``, ``deployed-version``, ``report``. A failed rollback or a cancelled deploy
+Outputs (``$GITHUB_OUTPUT``): ``result`` (healthy | rolled-back | rollback-failed | inconclusive |
+cancelled),
+``previous-version``, ``deployed-version``, ``report``. A failed rollback, an inconclusive or a cancelled deploy
 also prints an ``::error title=…::`` annotation that says what a person must do now.
 """
 
@@ -17,13 +18,15 @@ from typing import Any
 from gates import ghactions
 from gates.deploy.deployer import Outcome, Result
 from gates.deploy.monitor import IntervalRecord, WindowResult
-from gates.deploy.rules import format_value
-from gates.deploy.sources.base import MetricName
+from gates.deploy.rules import Rule, format_value
+from gates.deploy.sources.base import MetricName, metric_label
 
 _CHART_POINTS = 60
 _VERDICT = {Result.HEALTHY: "✅ healthy", Result.ROLLED_BACK: "↩️ rolled back",
-            Result.ROLLBACK_FAILED: "🛑 rollback failed", Result.CANCELLED: "⚠️ cancelled"}
-_TITLE = {Result.ROLLBACK_FAILED: "Deploy: rollback failed", Result.CANCELLED: "Deploy cancelled"}
+            Result.ROLLBACK_FAILED: "🛑 rollback failed", Result.INCONCLUSIVE: "❔ inconclusive",
+            Result.CANCELLED: "⚠️ cancelled"}
+_TITLE = {Result.ROLLBACK_FAILED: "Deploy: rollback failed", Result.INCONCLUSIVE: "Deploy: health not shown",
+          Result.CANCELLED: "Deploy cancelled"}
 
 
 def outputs(outcome: Outcome, report_path: Path) -> dict[str, str]:
@@ -32,24 +35,26 @@ def outputs(outcome: Outcome, report_path: Path) -> dict[str, str]:
             "deployed-version": outcome.deployed_version, "report": str(report_path)}
 
 
-def to_json(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> dict[str, Any]:
+def to_json(outcome: Outcome, rules: Mapping[str, Rule]) -> dict[str, Any]:
     """The machine-readable report (``deploy-report.json``)."""
     return {
         "schema": 1, "result": outcome.result.value, "exit_code": int(outcome.exit_code),
         "previous_version": outcome.previous_version, "deployed_version": outcome.deployed_version,
         "reason": outcome.reason, "action_needed": outcome.action_needed, "interval_s": outcome.interval_s,
         "rollback_delay_s": outcome.rollback_delay_s, "decision_to_rollback_s": outcome.decision_to_rollback_s,
-        "thresholds": {m.value: v for m, v in thresholds.items()},
+        "thresholds": {str(m): r.maximum for m, r in rules.items() if r.maximum is not None},
+        "conditions": {str(m): {"min": r.minimum, "max": r.maximum} for m, r in rules.items()},
         "windows": [_window_json(w) for w in outcome.windows],
         "commands": [asdict(c) for c in outcome.commands],
     }
 
 
 def _window_json(window: WindowResult) -> dict[str, Any]:
-    return {"phase": window.phase, "healthy": window.healthy, "reason": window.reason, "cancelled": window.cancelled,
+    return {"phase": window.phase, "verdict": window.verdict.value, "healthy": window.healthy,
+            "reason": window.reason, "cancelled": window.cancelled,
             "first_bad_offset_s": window.first_bad_offset_s,
             "intervals": [{"index": r.index, "started_at": r.started_at, "offset_s": r.offset_s,
-                           "status": r.status.value, "values": {m.value: _finite(v) for m, v in r.worst.items()},
+                           "status": r.status.value, "values": {str(m): _finite(v) for m, v in r.worst.items()},
                            "violations": list(r.violations), "missing": list(r.missing), "collect_s": r.collect_s,
                            "requests": r.requests} for r in window.records]}
 
@@ -58,7 +63,7 @@ def _finite(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)
 
 
-def markdown(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> str:
+def markdown(outcome: Outcome, rules: Mapping[str, Rule]) -> str:
     """The job summary."""
     lines = [f"## Deploy: {_VERDICT[outcome.result]}", "",
              "| | |", "|---|---|",
@@ -73,7 +78,7 @@ def markdown(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> str:
     if outcome.action_needed:
         lines += [f"> [!CAUTION]\n> {outcome.action_needed}", ""]
     for window in outcome.windows:
-        lines += _window_section(window, thresholds)
+        lines += _window_section(window, rules)
     if outcome.commands:
         lines += ["### Commands", "", "| phase | command | result | time |", "|---|---|---|---|"]
         for run in outcome.commands:
@@ -83,21 +88,24 @@ def markdown(outcome: Outcome, thresholds: Mapping[MetricName, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _window_section(window: WindowResult, thresholds: Mapping[MetricName, float]) -> list[str]:
-    title = "Monitoring" if window.phase == "monitor" else "Verification after the rollback"
-    lines = [f"### {title}: {'healthy' if window.healthy else 'not healthy'}", "", _cell(window.reason), ""]
+def _window_section(window: WindowResult, rules: Mapping[str, Rule]) -> list[str]:
+    title = {"monitor": "Monitoring", "verify": "Verification after the rollback"}.get(window.phase,
+                                                                                      f"Canary {window.phase}")
+    lines = [f"### {_cell(title)}: {window.verdict.value}", "", _cell(window.reason), ""]
     if not window.records:
         return lines
-    lines += ["| # | at | status | latency | error rate | injection attempts | notes |",
-              "|---|---|---|---|---|---|---|"]
+    metrics = [*MetricName, *(m for m in rules if m not in set(MetricName))]
+    lines += ["| # | at | status | " + " | ".join(_cell(metric_label(m)) for m in metrics) + " | notes |",
+              "|---|---|---|" + "---|" * len(metrics) + "---|"]
     for record in window.records:
-        cells = [format_value(m, record.worst[m]) if m in record.worst else "–" for m in MetricName]
+        cells = [format_value(m, record.worst[m]) if m in record.worst else "–" for m in metrics]
         notes = "; ".join(record.violations or record.missing)
         lines.append(f"| {record.index} | +{record.offset_s:.2f} s | {record.status.value} | {' | '.join(cells)} | "
                      f"{_cell(notes)[:300]} |")
     lines.append("")
     for metric, scale, unit in ((MetricName.LATENCY_MS, 1.0, "ms"), (MetricName.ERROR_RATE, 100.0, "%")):
-        chart = _chart(window.records, metric, scale, unit, thresholds.get(metric))
+        rule = rules.get(metric)
+        chart = _chart(window.records, metric, scale, unit, None if rule is None else rule.maximum)
         if chart:
             lines += chart
     return lines
@@ -132,13 +140,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def publish(outcome: Outcome, thresholds: Mapping[MetricName, float], report_dir: Path,
+def publish(outcome: Outcome, rules: Mapping[str, Rule], report_dir: Path,
             step_summary: Path | None, output_file: Path | None) -> Path:
     """Write the report files, the job summary, the outputs and the annotation; return the JSON path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     report_path = report_dir / "deploy-report.json"
-    report_path.write_text(json.dumps(to_json(outcome, thresholds), indent=2) + "\n", encoding="utf-8")
-    text = markdown(outcome, thresholds)
+    report_path.write_text(json.dumps(to_json(outcome, rules), indent=2) + "\n", encoding="utf-8")
+    text = markdown(outcome, rules)
     (report_dir / "deploy-summary.md").write_text(text, encoding="utf-8")
     if step_summary is not None:
         ghactions.append_summary(step_summary, text)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.config.durations import parse_duration
+from gates.deploy.analysis import CustomMetric, Step, parse_metrics, parse_steps
 from gates.deploy.commands import CommandSpec
 from gates.deploy.options import OPTIONS
-from gates.deploy.rules import Limits, MissingDataPolicy
+from gates.deploy.rules import Limits, MissingDataPolicy, Rule
 from gates.deploy.sources.base import MetricName
 from gates.errors import UsageError
 from gates.urls import url_problem
@@ -38,20 +39,28 @@ class DeploySettings:
     endpoint_body: str
     probe_headers: Mapping[str, str]
     probe_requests: int
+    error_rate_confidence: float
     probe_timeout_s: float
     prometheus_url: str | None
+    scrape_interval_s: float | None
     prometheus_queries: Mapping[MetricName, str]
     metrics_url: str | None
     metrics_paths: Mapping[MetricName, str]
+    custom_metrics: tuple[CustomMetric, ...]
     duration_s: float
     interval_s: float
     warmup_s: float
     thresholds: Mapping[MetricName, float]
     limits: Limits
     on_missing_data: MissingDataPolicy
+    on_inconclusive: str
+    set_weight_command: CommandSpec | None
+    steps: tuple[Step, ...]
     verify_duration_s: float
     verify_warmup_s: float
     state_file: Path
+    lock_timeout_s: float
+    cancel_grace_s: float
     on_cancel: str
     rollback_only: bool
     report_dir: Path
@@ -81,23 +90,40 @@ class DeploySettings:
             health_url=p.url("health-url"), expect_body=p.text("expect-body"),
             endpoint_url=p.url("endpoint-url"), endpoint_body=p.text("endpoint-body") or "",
             probe_headers=p.headers("probe-header"), probe_requests=p.int("probe-requests", 1),
+            error_rate_confidence=p.float("error-rate-confidence", upper=0.999999),
             probe_timeout_s=p.duration("probe-timeout"),
-            prometheus_url=p.url("prometheus-url"), prometheus_queries=queries,
-            metrics_url=p.url("metrics-url"), metrics_paths=paths,
+            prometheus_url=p.url("prometheus-url"),
+            scrape_interval_s=p.duration("scrape-interval") if p.text("scrape-interval") else None,
+            prometheus_queries=queries,
+            metrics_url=p.url("metrics-url"), metrics_paths=paths, custom_metrics=parse_metrics(p.text("metrics")),
             duration_s=duration, interval_s=interval, warmup_s=warmup,
             thresholds={MetricName.LATENCY_MS: p.float("max-latency-ms"),
                         MetricName.ERROR_RATE: p.float("max-error-rate", upper=1.0),
                         MetricName.INJECTION_ATTEMPTS: p.float("max-injection-attempts")},
-            limits=Limits(p.int("failure-limit", 1), p.bool("consecutive"), p.int("inconclusive-limit", 1)),
+            limits=Limits(p.int("failure-limit", 1), p.bool("consecutive"), p.int("inconclusive-limit", 1),
+                          p.int("error-limit", 1)),
             on_missing_data=MissingDataPolicy(p.choice("on-missing-data")),
+            on_inconclusive=p.choice("on-inconclusive"),
+            set_weight_command=p.command("set-weight-command"), steps=parse_steps(p.text("steps")),
             verify_duration_s=p.duration("verify-duration") if raw.get("verify-duration") else 3 * interval,
             verify_warmup_s=p.duration("verify-warmup", allow_zero=True),
-            state_file=Path(p.text("state-file") or ""), on_cancel=p.choice("on-cancel"),
+            state_file=Path(p.text("state-file") or ""), lock_timeout_s=p.duration("lock-timeout", allow_zero=True),
+            cancel_grace_s=p.duration("cancel-grace"), on_cancel=p.choice("on-cancel"),
             rollback_only=rollback_only, report_dir=Path(p.text("report-dir") or ""),
             github_token=p.text("github-token"), deployment_id=p.text("deployment-id"),
         )
         settings._check()
         return settings
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """Every condition: the built-in thresholds, then the custom ``metrics``."""
+        rules: dict[str, Rule] = {metric: Rule(metric, maximum) for metric, maximum in self.thresholds.items()}
+        rules[MetricName.ERROR_RATE] = Rule(MetricName.ERROR_RATE, self.thresholds[MetricName.ERROR_RATE],
+                                            confidence=self.error_rate_confidence)
+        for custom in self.custom_metrics:
+            rules[custom.name] = Rule(custom.name, custom.maximum, custom.minimum)
+        return rules
 
     def _check(self) -> None:
         if self.interval_s > self.duration_s:
@@ -108,11 +134,16 @@ class DeploySettings:
             raise UsageError("--verify-warmup must be shorter than --verify-duration")
         if not (self.health_url or self.endpoint_url or self.prometheus_url or self.metrics_url):
             raise UsageError("no health source: give --health-url, --endpoint-url, --prometheus-url or --metrics-url")
-        if bool(self.prometheus_url) != bool(self.prometheus_queries):
-            raise UsageError("--prometheus-url needs at least one --query-* flag, and the --query-* flags need "
-                             "--prometheus-url")
-        if bool(self.metrics_url) != bool(self.metrics_paths):
-            raise UsageError("--metrics-url needs at least one --metrics-*-path flag, and those need --metrics-url")
+        promql = bool(self.prometheus_queries) or any(m.prometheus for m in self.custom_metrics)
+        json_paths = bool(self.metrics_paths) or any(m.json_path for m in self.custom_metrics)
+        if bool(self.prometheus_url) != promql:
+            raise UsageError("--prometheus-url needs at least one --query-* flag or prometheus metric, and those "
+                             "need --prometheus-url")
+        if bool(self.metrics_url) != json_paths:
+            raise UsageError("--metrics-url needs at least one --metrics-*-path flag or json-path metric, and those "
+                             "need --metrics-url")
+        if bool(self.steps) != bool(self.set_weight_command):
+            raise UsageError("--steps and --set-weight-command go together")
         if not self.rollback_only and not (self.current_version or self.current_version_command):
             raise UsageError("say which version runs now: --current-version or --current-version-command "
                              "(it is recorded before the deploy so that a rollback is always possible)")

@@ -25,8 +25,14 @@ VERSIONS = {
     "v2-errors": {"fault": "errors", "error_rate": 1.0},
     "v2-attacked": {"fault": "injection", "injections_per_request": 40},
     "v2-crash": {"fault": "crash"},
+    "v2-flaky": {"fault": "errors", "error_rate": 0.03, "random": True, "seed": 7},
+    "v2-12pct": {"fault": "errors", "error_rate": 0.12, "random": True, "seed": 11},
+    "v2-late": {"fault": "errors", "error_rate": 0.1, "random": True, "seed": 3, "after_s": 6},
+    "v2-cold": {"fault": "errors", "error_rate": 1.0, "until_s": 1.5},
+    "v2-sluggish": {"fault": "latency", "latency_ms": 1200},
 }
 SCRIPT = os.path.abspath(fault_service.__file__)
+SCRAPE_INTERVAL = "500ms"
 
 
 @dataclass
@@ -112,6 +118,7 @@ def traffic(service: Service) -> Iterator[None]:
 class Prometheus:
     url: str
     target: str
+    pid: int
 
 
 def _free_port() -> int:
@@ -123,15 +130,15 @@ def _free_port() -> int:
 
 @pytest.fixture
 def prometheus(tmp_path: Path, service: Service) -> Iterator[Prometheus]:
-    """A real Prometheus (Debian package) scraping the fault service every 100 ms."""
+    """A real Prometheus (Debian package) scraping the fault service (job ``ml``) every 500 ms."""
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.skip("prometheus is not installed (apt-get install -y --no-install-recommends prometheus)")
     target = f"127.0.0.1:{service.port}"
     config = tmp_path / "prometheus.yml"
     config.write_text(
-        "global:\n  scrape_interval: 100ms\n  scrape_timeout: 100ms\n  evaluation_interval: 1s\n"
-        "scrape_configs:\n  - job_name: fault\n    static_configs:\n"
+        f"global:\n  scrape_interval: {SCRAPE_INTERVAL}\n  scrape_timeout: {SCRAPE_INTERVAL}\n"
+        "  evaluation_interval: 1s\nscrape_configs:\n  - job_name: ml\n    static_configs:\n"
         f"      - targets: ['{target}']\n", encoding="utf-8")
     for attempt in range(3):
         port = _free_port()
@@ -149,7 +156,7 @@ def prometheus(tmp_path: Path, service: Service) -> Iterator[Prometheus]:
             if attempt == 2:
                 raise
     try:
-        yield Prometheus(url, target)
+        yield Prometheus(url, target, proc.pid)
     finally:
         proc.terminate()
         try:

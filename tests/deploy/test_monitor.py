@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from gates.deploy.monitor import Monitor
+from gates.deploy.monitor import Monitor, Verdict
 from gates.deploy.rules import IntervalStatus, Limits, MissingDataPolicy, Rule
 from gates.deploy.sources import MetricName, MetricSource, Reading
 
@@ -60,10 +60,17 @@ def test_hanging_and_broken_sources_are_missing_data_not_crashes() -> None:
                            "still busy with the previous interval's collection",
                            "still busy with the previous interval's collection",
                            "ValueError: garbled answer", ""], missing
-    assert [r.status for r in result.records[:6]] == [IntervalStatus.HEALTHY] + [IntervalStatus.INCONCLUSIVE] * 4 \
+    # a source that hangs or breaks is a measurement error (its own limit), not "no data" and never bad
+    assert [r.status for r in result.records[:6]] == [IntervalStatus.HEALTHY] + [IntervalStatus.ERROR] * 4 \
         + [IntervalStatus.HEALTHY]
     assert result.records[1].collect_s < 0.2  # the verdict did not wait for the hanging source
     assert len(result.records) == 8 and len(source.calls) == 6  # not asked while the hanging call ran
+
+
+def test_measurement_errors_in_a_row_end_the_window_as_inconclusive_not_failed() -> None:
+    result = _monitor(Scripted(["raise"] * 10), 0.1, Limits(error_limit=3)).run("monitor", 2.0, 0, threading.Event())
+    assert result.verdict is Verdict.INCONCLUSIVE and len(result.records) == 3
+    assert "3 measurement errors in a row reached the error limit of 3" in result.reason
 
 
 def test_the_crossing_interval_ends_the_window_at_once() -> None:

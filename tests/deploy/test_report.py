@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from gates.deploy.deployer import Outcome, Result
-from gates.deploy.monitor import IntervalRecord, WindowResult
+from gates.deploy.monitor import IntervalRecord, Verdict, WindowResult
 from gates.deploy.report import markdown, publish
-from gates.deploy.rules import IntervalStatus
+from gates.deploy.rules import IntervalStatus, Rule
 from gates.deploy.sources import MetricName
 from gates.errors import ExitCode
 from tests.deploy.helpers import output_value
 
-THRESHOLDS = {MetricName.LATENCY_MS: 300.0, MetricName.ERROR_RATE: 0.05, MetricName.INJECTION_ATTEMPTS: 100.0}
+THRESHOLDS = {m: Rule(m, v) for m, v in ((MetricName.LATENCY_MS, 300.0), (MetricName.ERROR_RATE, 0.05),
+                                         (MetricName.INJECTION_ATTEMPTS, 100.0))}
 
 
 def _record(index: int, latency: float, status: IntervalStatus, note: str = "") -> IntervalRecord:
@@ -24,7 +25,7 @@ def _record(index: int, latency: float, status: IntervalStatus, note: str = "") 
 def _outcome() -> Outcome:
     records = (_record(1, 20, IntervalStatus.HEALTHY), _record(2, 25, IntervalStatus.HEALTHY),
                _record(3, 700, IntervalStatus.BAD, "http:health: latency | 700 ms > 300 ms"))
-    window = WindowResult("monitor", False, "1 bad intervals reached the failure limit of 1", records)
+    window = WindowResult("monitor", Verdict.FAILED, "1 bad intervals reached the failure limit of 1", records)
     return Outcome(Result.ROLLBACK_FAILED, "v1", "v2", "unhealthy; then the rollback failed", ExitCode.UNDECIDED,
                    (window,), (), 0.05, 0.01, "Restore version v1 by hand now.", 0.3)
 

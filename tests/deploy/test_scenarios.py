@@ -74,13 +74,16 @@ def test_json_metrics_injection_counter_rolls_back(service: Service, tmp_path: P
 def test_json_metrics_missing_field_is_inconclusive_then_fails(service: Service, tmp_path: Path) -> None:
     run = run_deploy(service, tmp_path, "v2", "--metrics-url", f"{service.url}/stats.json",
                      "--metrics-latency-path", "window.p99_ms", "--inconclusive-limit", "2")
-    # the same missing field makes the rollback unverifiable too: fail closed, exit 3
+    # no data is a monitoring gap: rolled back (on-inconclusive rollback), but the same missing field
+    # leaves the rollback unverified too: exit 3, "inconclusive", never "rollback failed, restore by hand"
     assert run.returncode == 3, run.stdout + run.stderr
     statuses = [i["status"] for i in run.window("monitor")["intervals"]]
-    assert statuses == ["inconclusive", "inconclusive"]
-    assert "no field 'p99_ms'" in run.window("monitor")["intervals"][0]["missing"][0]
-    assert "inconclusive limit of 2" in run.report["reason"]
-    assert "still unhealthy after the rollback" in run.report["reason"] and service.active == "v1"
+    # (a fetch too slow for the 300 ms interval on a busy machine is a measurement error, counted apart)
+    assert statuses.count("inconclusive") == 2 and set(statuses) <= {"inconclusive", "error"}, statuses
+    assert any("no field 'p99_ms'" in m for i in run.window("monitor")["intervals"] for m in i["missing"])
+    assert "inconclusive limit of 2" in run.report["reason"] and "not a bad service" in run.report["reason"]
+    assert run.report["result"] == "inconclusive" and service.active == "v1"
+    assert "by hand" not in run.stdout and "rollback failed" not in run.report["reason"]
 
 
 def test_deploy_command_failure_rolls_back_at_once(service: Service, tmp_path: Path) -> None:

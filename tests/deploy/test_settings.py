@@ -77,3 +77,43 @@ def test_cli_exits_2_naming_the_flag(argv: list[str]) -> None:
                           text=True, timeout=60, cwd=REPO)
     assert done.returncode == 2
     assert argv[0] in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("metrics", "message"), [
+    ("- name: p99\n  prometheus: up\n", "item 1 (p99): give min and/or max"),
+    ("- name: p99\n  prometheus: up\n  json-path: a.b\n  max: 1\n", "exactly one of prometheus or json-path"),
+    ("- name: latency_ms\n  prometheus: up\n  max: 1\n", "built-in metric"),
+    ("- name: x\n  prometheus: up\n  max: 1\n  maximum: 2\n", "unknown key 'maximum'"),
+    ("- name: x\n  prometheus: up\n  min: 3\n  max: 1\n", "min is above max"),
+    ("- name: x\n  prometheus: up\n  max: one\n", "item 1 (x).max: must be a number"),
+    ("- name: x\n  prometheus: up\n  max: 1\n- name: x\n  prometheus: up\n  max: 2\n", "used twice"),
+    ("name: [unclosed", "not valid YAML"),
+])
+def test_bad_custom_metrics_name_the_item_and_key(metrics: str, message: str) -> None:
+    with pytest.raises(UsageError, match="--metrics") as caught:
+        _settings(BASE + ["--prometheus-url", "http://p:9090", "--metrics", metrics])
+    assert message in str(caught.value)
+
+
+def test_custom_metrics_become_rules_and_need_their_source() -> None:
+    metrics = "- name: p99\n  prometheus: up\n  max: 800\n- name: served\n  json-path: a.b\n  min: 5\n  counter: true\n"
+    settings = _settings(BASE + ["--prometheus-url", "http://p:9090", "--metrics-url", "http://m/x.json",
+                                 "--metrics", metrics])
+    assert settings.rules["p99"].maximum == 800 and settings.rules["served"].minimum == 5
+    assert settings.rules[MetricName.ERROR_RATE].confidence == 0.95
+    with pytest.raises(UsageError, match="--metrics-url needs"):
+        _settings(BASE + ["--prometheus-url", "http://p:9090", "--metrics", metrics])
+
+
+@pytest.mark.parametrize(("steps", "message"), [("10:1m, 5:1m", "must rise"), ("10", "weight:pause"),
+                                                ("0:1m", "from 1 to 100"), ("10:soon", "weight:pause")])
+def test_bad_steps_are_named(steps: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        _settings(BASE + ["--steps", steps, "--set-weight-command", "./w.sh"])
+
+
+def test_steps_need_a_set_weight_command() -> None:
+    settings = _settings(BASE + ["--steps", "10:30s, 50%:1m, 100:2m", "--set-weight-command", "./w.sh"])
+    assert [(s.weight, s.pause_s) for s in settings.steps] == [(10, 30), (50, 60), (100, 120)]
+    with pytest.raises(UsageError, match="go together"):
+        _settings(BASE + ["--steps", "10:30s"])

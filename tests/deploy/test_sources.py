@@ -30,9 +30,9 @@ def test_prometheus_answers() -> None:
         parse_instant_result({"status": "success", "data": {"resultType": "matrix", "result": []}})
 
 
-def test_window_placeholder_is_at_least_one_interval() -> None:
-    assert render_query("increase(x[$WINDOW]) / $INTERVAL", 0.0, 0.3) == "increase(x[300ms]) / 300ms"
-    assert render_query("increase(x[$WINDOW])", 125.25, 30) == "increase(x[125250ms])"
+def test_placeholders_become_durations_and_an_escaped_version() -> None:
+    assert render_query("increase(x[$WINDOW]) / $INTERVAL", 125.25, 0.3) == "increase(x[125250ms]) / 300ms"
+    assert render_query('x{version="$VERSION"}', 1, 1, 'v2"} or vector(1) #') == 'x{version="v2\\"} or vector(1) #"}'
 
 
 def test_json_paths_and_counter_resets() -> None:

@@ -3,7 +3,9 @@
 Latency and error rate are read as they are (gauges). Injection attempts are a counter: the
 value compared with the threshold is its increase since the window started (a counter that
 goes down was reset, e.g. by a restart, and counts from zero again), like Prometheus'
-``increase()``.
+``increase()``. Custom metrics (``metrics:`` conditions with ``json-path``) are gauges unless
+marked ``counter: true``. An unreachable URL or a document that is not JSON is a measurement
+error; a missing or non-numeric field is missing data.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import requests
 
-from gates.deploy.sources.base import MetricName, MetricSource, Reading, SourceError
+from gates.deploy.sources.base import MetricName, MetricSource, Reading, SourceError, WindowStart
 
 COUNTERS = frozenset({MetricName.INJECTION_ATTEMPTS})
 
@@ -38,22 +40,24 @@ class JsonMetricsSource(MetricSource):
 
     kind = "json"
 
-    def __init__(self, url: str, paths: Mapping[MetricName, str], *, timeout_s: float = 10.0,
-                 headers: Mapping[str, str] | None = None, verify_tls: bool = True) -> None:
+    def __init__(self, url: str, paths: Mapping[str, str], *, timeout_s: float = 10.0,
+                 headers: Mapping[str, str] | None = None, verify_tls: bool = True,
+                 counters: frozenset[str] = COUNTERS) -> None:
         super().__init__(url)
         self.url = url
         self.paths = dict(paths)
+        self.counters = counters
         self.timeout_s = timeout_s
         self.verify_tls = verify_tls
         self._session = requests.Session()
         self._session.headers.update(dict(headers or {}))
-        self._last: dict[MetricName, float] = {}
-        self._accumulated: dict[MetricName, float] = {}
+        self._last: dict[str, float] = {}
+        self._accumulated: dict[str, float] = {}
 
-    def provides(self) -> frozenset[MetricName]:
+    def provides(self) -> frozenset[str]:
         return frozenset(self.paths)
 
-    def start_window(self) -> None:
+    def start_window(self, start: WindowStart) -> None:
         self._last.clear()
         self._accumulated.clear()
 
@@ -65,8 +69,8 @@ class JsonMetricsSource(MetricSource):
             document = self._fetch(budget)
         except SourceError as exc:
             return Reading.failed(self.name, self.provides(), str(exc), requests=1)
-        values: dict[MetricName, float] = {}
-        missing: dict[MetricName, str] = {}
+        values: dict[str, float] = {}
+        missing: dict[str, str] = {}
         for metric, path in self.paths.items():
             try:
                 raw = resolve_path(document, path)
@@ -76,10 +80,10 @@ class JsonMetricsSource(MetricSource):
             if raw is None or isinstance(raw, bool) or not isinstance(raw, (int, float)) or math.isnan(raw):
                 missing[metric] = f"field {path!r} holds {raw!r}, not a number"
                 continue
-            values[metric] = self._counter(metric, float(raw)) if metric in COUNTERS else float(raw)
+            values[metric] = self._counter(metric, float(raw)) if metric in self.counters else float(raw)
         return Reading(self.name, values, missing, 1)
 
-    def _counter(self, metric: MetricName, value: float) -> float:
+    def _counter(self, metric: str, value: float) -> float:
         """Increase of a counter since the window's first reading, surviving resets."""
         if metric not in self._last:
             self._last[metric] = value
