@@ -36,8 +36,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -147,7 +147,7 @@ def _overhead(port: int, prom_url: str | None, intervals: int) -> tuple[float, f
             MetricName.ERROR_RATE: ERRORS,
             MetricName.INJECTION_ATTEMPTS: "sum(increase(fault_service_injection_attempts_total[$WINDOW]))"},
             interval_s=0.5))
-    rules = {m: Rule(m, v) for m, v in ((MetricName.LATENCY_MS, 5000), (MetricName.ERROR_RATE, 0.05),
+    rules: dict[str, Rule] = {m: Rule(m, v) for m, v in ((MetricName.LATENCY_MS, 5000), (MetricName.ERROR_RATE, 0.05),
                                          (MetricName.INJECTION_ATTEMPTS, 100))}
     monitor = Monitor(sources, rules, Limits(inconclusive_limit=10**6, error_limit=10**6), MissingDataPolicy.IGNORE,
                       0.5, log=lambda _line: None)
@@ -185,7 +185,7 @@ def rows(quick: bool) -> list[Row]:
             prom_url = None
             for scrape, scrape_s in (("500ms", 0.5), ("1s", 1.0)):
                 prom, prom_url = _prometheus(work, port, scrape)
-                if prom is None:
+                if prom is None or prom_url is None:
                     break
                 proms.append(prom)
                 source = ["--prometheus-url", prom_url, "--query-error-rate", ERRORS]
@@ -194,7 +194,8 @@ def rows(quick: bool) -> list[Row]:
                     (work / f"prom-{scrape}-{i}").mkdir()
                     runs.append(_reaction(state, port, work / f"prom-{scrape}-{i}", "500ms", source))
                 out.append(_timed(f"deploy: rollback after the first bad sample, Prometheus (scrape {scrape}, "
-                                  "500ms interval)", runs, f"floor: 3 scrapes = {3 * scrape_s:g} s, then <= 1 interval"))
+                                  "500ms interval)", runs,
+                                  f"floor: 3 scrapes = {3 * scrape_s:g} s, then <= 1 interval"))
             wall, cpu, calls = _overhead(port, prom_url, 10 if quick else 40)
             what = f"{calls} HTTP calls" + (" incl. 3 PromQL" if prom_url else " (no Prometheus)")
             out.append(Row("deploy: collection wall time per interval", wall, "s", note=what))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from gates import ghactions
 from gates.deploy.cancel import CancelGuard, Cancelled
@@ -24,24 +24,27 @@ from gates.errors import GatesError, ToolError
 def build_sources(settings: DeploySettings) -> list[MetricSource]:
     """One source per configured URL."""
     sources: list[MetricSource] = []
-    common = {"headers": settings.probe_headers, "timeout_s": settings.probe_timeout_s}
+    headers, timeout_s = settings.probe_headers, settings.probe_timeout_s
     if settings.health_url:
         sources.append(HttpProbeSource(settings.health_url, label="health", expect_body=settings.expect_body,
-                                       requests_per_interval=settings.probe_requests, **common))
+                                       requests_per_interval=settings.probe_requests, headers=headers,
+                                       timeout_s=timeout_s))
     if settings.endpoint_url:
         sources.append(HttpProbeSource(settings.endpoint_url, label="endpoint", method="POST",
                                        body=settings.endpoint_body, requests_per_interval=settings.probe_requests,
-                                       **common))
+                                       headers=headers, timeout_s=timeout_s))
     if settings.prometheus_url:
         queries: dict[str, str] = {**settings.prometheus_queries}
         queries.update({m.name: m.prometheus for m in settings.custom_metrics if m.prometheus})
         sources.append(PrometheusSource(settings.prometheus_url, queries, interval_s=settings.interval_s,
-                                        scrape_interval_s=settings.scrape_interval_s, **common))
+                                        scrape_interval_s=settings.scrape_interval_s, headers=headers,
+                                        timeout_s=timeout_s))
     if settings.metrics_url:
         paths: dict[str, str] = {**settings.metrics_paths}
         paths.update({m.name: m.json_path for m in settings.custom_metrics if m.json_path})
         counters = frozenset({MetricName.INJECTION_ATTEMPTS} | {m.name for m in settings.custom_metrics if m.counter})
-        sources.append(JsonMetricsSource(settings.metrics_url, paths, counters=counters, **common))
+        sources.append(JsonMetricsSource(settings.metrics_url, paths, counters=counters, headers=headers,
+                                         timeout_s=timeout_s))
     return sources
 
 

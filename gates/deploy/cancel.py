@@ -16,8 +16,9 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 
 class Cancelled(BaseException):
@@ -39,7 +40,7 @@ class CancelGuard:
         self._interruptible = False
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> "CancelGuard":
+    def __enter__(self) -> CancelGuard:
         if threading.current_thread() is threading.main_thread():
             for signum in self.SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handle)

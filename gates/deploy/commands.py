@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from gates import proc
 from gates.errors import ToolError, UsageError
@@ -38,7 +38,7 @@ class CommandSpec:
     script: str | None = None  # a shell string, run by sh -c
 
     @classmethod
-    def parse(cls, text: str, flag: str) -> "CommandSpec":
+    def parse(cls, text: str, flag: str) -> CommandSpec:
         """A JSON array of strings is an argument list; anything else a shell string."""
         stripped = text.strip()
         if not stripped:

@@ -2,8 +2,9 @@
 
 ``in_progress`` when the deploy starts, then ``success`` (healthy), ``failure`` (rolled back) or
 ``error`` (rollback failed, inconclusive, cancelled); after a cancel signal the final status is
-posted with one short attempt so that it goes out before the runner kills the job. A status that cannot be posted is a warning: it never
-changes the deploy's result, which is decided by the service's health alone.
+posted with one short attempt so that it goes out before the runner kills the job. A status
+that cannot be posted is a warning: it never changes the deploy's result, which is decided by
+the service's health alone.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class StateLock:
         self.run_id = run_id
         self._fh: IO[str] | None = None
 
-    def __enter__(self) -> "StateLock":
+    def __enter__(self) -> StateLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__

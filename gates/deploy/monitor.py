@@ -14,9 +14,9 @@ import concurrent.futures
 import enum
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
 
 from gates.deploy.rules import Ending, IntervalStatus, Limits, MissingDataPolicy, Rule, Tally, judge
 from gates.deploy.sources.base import MetricSource, Reading, WindowStart
@@ -87,7 +87,7 @@ class Monitor:
     interval_s: float
     log: Callable[[str], None] = print
     clock: Callable[[], float] = time.monotonic
-    _inflight: dict[int, "concurrent.futures.Future[Reading]"] = field(default_factory=dict, repr=False)
+    _inflight: dict[int, concurrent.futures.Future[Reading]] = field(default_factory=dict, repr=False)
 
     def run(self, phase: str, duration_s: float, warmup_s: float, cancelled: threading.Event, *,
             version: str = "", interval_s: float | None = None, weight: str = "") -> WindowResult:
@@ -170,7 +170,7 @@ class Monitor:
 _VERDICTS = {Ending.FAILED: Verdict.FAILED, Ending.INCONCLUSIVE: Verdict.INCONCLUSIVE}
 
 
-def _reading(future: "concurrent.futures.Future[Reading]", source: MetricSource, done: bool) -> Reading:
+def _reading(future: concurrent.futures.Future[Reading], source: MetricSource, done: bool) -> Reading:
     """The source's reading, or a reading with everything missing and the reason."""
     if not done:
         return Reading.failed(source.name, source.provides(), "did not answer within the interval")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import enum
 import math
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from gates.deploy.sources.base import MetricName, Reading, metric_label
 

@@ -43,9 +43,9 @@ class DeploySettings:
     probe_timeout_s: float
     prometheus_url: str | None
     scrape_interval_s: float | None
-    prometheus_queries: Mapping[MetricName, str]
+    prometheus_queries: Mapping[str, str]
     metrics_url: str | None
-    metrics_paths: Mapping[MetricName, str]
+    metrics_paths: Mapping[str, str]
     custom_metrics: tuple[CustomMetric, ...]
     duration_s: float
     interval_s: float
@@ -221,7 +221,7 @@ class _Parser:
             raise UsageError(f"--{name}: {value!r} is not one of {', '.join(_KINDS[name].choices)}")
         return value
 
-    def metric_map(self, names: Mapping[str, MetricName]) -> dict[MetricName, str]:
+    def metric_map(self, names: Mapping[str, MetricName]) -> dict[str, str]:
         return {metric: text for name, metric in names.items() if (text := self._get(name)) is not None}
 
     def headers(self, name: str) -> dict[str, str]:

@@ -117,7 +117,8 @@ def _step_env(service: Service, tmp_path: Path, runner_temp: Path, gh: GitHubAPI
         default = spec.get("default", "")
         env[f"INPUT_{name.upper().replace('-', '_')}"] = "" if "${{" in str(default) else str(default)
     env.update({
-        "INPUT_DEPLOY_COMMAND": service.switch_command(), "INPUT_ROLLBACK_COMMAND": service.switch_command("$PREVIOUS_VERSION"),
+        "INPUT_DEPLOY_COMMAND": service.switch_command(),
+        "INPUT_ROLLBACK_COMMAND": service.switch_command("$PREVIOUS_VERSION"),
         "INPUT_CURRENT_VERSION_COMMAND": service.version_command(), "INPUT_NEW_VERSION": "v2",
         "INPUT_HEALTH_URL": f"{service.url}/health", "INPUT_STATE_FILE": str(tmp_path / "state.json"),
         "INPUT_REPORT_DIR": str(tmp_path / "report"), "INPUT_GITHUB_TOKEN": TOKEN, "INPUT_DEPLOYMENT_ID": deployment_id,

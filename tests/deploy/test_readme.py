@@ -11,8 +11,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -60,7 +61,8 @@ def _run(example: dict[str, str], service: Service, prom: Prometheus, tmp_path: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("INPUT_")}
     for key, value in example.items():
         value = str(value).replace("${{ github.sha }}", version)
-        value = value.replace("https://ml.example.com", service.url).replace("http://prometheus.internal:9090", prom.url)
+        value = value.replace("https://ml.example.com", service.url)
+        value = value.replace("http://prometheus.internal:9090", prom.url)
         env[f"INPUT_{key.upper().replace('-', '_')}"] = value
     for key, value in {**SHORTER, **timing}.items():  # minutes become seconds, also where a default applies
         env[f"INPUT_{key.upper()}"] = value

@@ -117,7 +117,8 @@ def test_custom_conditions_have_a_minimum_and_a_maximum() -> None:
 
 
 def test_errors_no_data_and_pending_are_three_different_things() -> None:
-    rules = {MetricName.ERROR_RATE: Rule(MetricName.ERROR_RATE, 0.05), MetricName.LATENCY_MS: Rule(MetricName.LATENCY_MS, 5)}
+    rules = {MetricName.ERROR_RATE: Rule(MetricName.ERROR_RATE, 0.05),
+             MetricName.LATENCY_MS: Rule(MetricName.LATENCY_MS, 5)}
     error = Reading("p", errors={MetricName.ERROR_RATE: "cannot reach Prometheus"})
     assert judge([error], rules, MissingDataPolicy.INCONCLUSIVE).status is IntervalStatus.ERROR
     nodata = Reading("p", missing={MetricName.ERROR_RATE: "no sample"})

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from tests.deploy.conftest import Service
-from tests.deploy.helpers import REPO, collect, deploy_argv, env_for, output_value, run_deploy
+from tests.deploy.helpers import REPO, deploy_argv, env_for, output_value, run_deploy
 
 STATE = Path("state") / "deploy-state.json"
 

@@ -28,8 +28,9 @@ queries use; ``D/first-served.jsonl`` records when each version first answered.
 ``switch`` writes the version to ``D/active`` (read by the server on every request) and, when
 the server process is gone (a crashed version), starts it again on the same port: a deploy
 or rollback really changes what serves. ``canary`` and ``set-weight`` split traffic between
-the active version and a canary (``D/canary``: version and weight), for progressive steps. Each switch appends a line to ``D/events.jsonl`` with
-the wall time, so tests can see when a rollback started.
+the active version and a canary (``D/canary``: version and weight), for progressive steps.
+Each switch appends a line to ``D/events.jsonl`` with the wall time, so tests can see when a
+rollback started.
 
 Routes: ``GET /health``, ``POST /predict`` (a prompt containing "ignore previous instructions"
 counts one injection attempt), ``GET /metrics`` (Prometheus text format, from

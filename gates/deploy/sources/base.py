@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from gates.errors import GatesError
 
@@ -92,7 +92,7 @@ class Reading:
     counts: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     @classmethod
-    def failed(cls, source: str, metrics: frozenset[str], reason: str, requests: int = 0) -> "Reading":
+    def failed(cls, source: str, metrics: frozenset[str], reason: str, requests: int = 0) -> Reading:
         """A reading where every metric is a measurement error for the same ``reason``."""
         return cls(source, {}, {}, requests, errors={m: reason for m in metrics})
 
@@ -123,8 +123,8 @@ class MetricSource(ABC):
         version took over when it started), for sources that look at "the window".
         """
 
-    def start_window(self, start: WindowStart) -> None:
+    def start_window(self, start: WindowStart) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Forget per-window state (counter baselines, pooled counts) before a new window."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections."""

@@ -80,7 +80,7 @@ class HttpProbeSource(MetricSource):
             slowest = max(slowest, time.monotonic() - started)
         if attempts == 0:
             return Reading.failed(self.name, self.provides(), "no time left in the interval for a probe")
-        values = {MetricName.ERROR_RATE: len(errors) / attempts}
+        values: dict[str, float] = {MetricName.ERROR_RATE: len(errors) / attempts}
         missing: dict[str, str] = {}
         if latencies:
             values[MetricName.LATENCY_MS] = sum(latencies) / len(latencies)

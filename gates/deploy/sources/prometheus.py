@@ -25,7 +25,8 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 
