@@ -10,8 +10,8 @@ rollback command starting (the rollback's switch logs it), not from the start of
 that crossed the limit. Sources: HTTP probes (300 ms and 1 s intervals), and a real Prometheus
 (Debian package) at scrape intervals of 500 ms and 1 s with a 500 ms interval and the error-rate
 query over ``$INTERVAL``, with four client threads as traffic. Through Prometheus the floor is
-three scrape intervals: a sample must be scraped, and the queries wait for two scrapes of the
-judged version after one scrape interval (so that no sample of the version before is counted).
+3.5 scrape intervals: the queries skip the first scrape interval of the judged version (so that
+no sample of the version before is counted) and wait until 2.5 more hold its samples.
 
 Overhead: one interval's collection (20 GET probes of /health + the JSON metrics URL + three
 PromQL queries when Prometheus is present) against the local fault service: wall time of the
@@ -71,6 +71,7 @@ def _lines(path: Path) -> list[dict[str, object]]:
 def _reaction(state: Path, port: int, work: Path, interval: str, source: list[str]) -> float:
     """Seconds from the bad version's first answer to the rollback command's switch."""
     (state / "first-served.jsonl").unlink(missing_ok=True)
+    (state / "events.jsonl").unlink(missing_ok=True)
     script = str(Path(fault_service.__file__).resolve())
     switch = [sys.executable, script, "switch", "--state-dir", str(state), "--version"]
     argv = [sys.executable, "-m", "gates.cli", "deploy", "--deploy-command", json.dumps(switch + ["v2-errors"]),
@@ -195,7 +196,7 @@ def rows(quick: bool) -> list[Row]:
                     runs.append(_reaction(state, port, work / f"prom-{scrape}-{i}", "500ms", source))
                 out.append(_timed(f"deploy: rollback after the first bad sample, Prometheus (scrape {scrape}, "
                                   "500ms interval)", runs,
-                                  f"floor: 3 scrapes = {3 * scrape_s:g} s, then <= 1 interval"))
+                                  f"floor: 3.5 scrapes = {3.5 * scrape_s:g} s, then <= 1 interval"))
             wall, cpu, calls = _overhead(port, prom_url, 10 if quick else 40)
             what = f"{calls} HTTP calls" + (" incl. 3 PromQL" if prom_url else " (no Prometheus)")
             out.append(Row("deploy: collection wall time per interval", wall, "s", note=what))

@@ -23,7 +23,7 @@ Self-contained (run it as a script, no package import needed):
 ``until_s`` ends it (a cold start). Besides its own metrics the service exports
 ``http_requests_total{code}``, ``http_request_duration_seconds{version}`` and
 ``injection_attempts_total``, the names the README's example
-queries use; ``D/first-served.jsonl`` records when each version first answered.
+queries use; ``D/first-served.jsonl`` records when each version first answered after each switch.
 
 ``switch`` writes the version to ``D/active`` (read by the server on every request) and, when
 the server process is gone (a crashed version), starts it again on the same port: a deploy
@@ -80,7 +80,7 @@ class Service:
                                        registry=self.registry)
         self.http_latency = Histogram("http_request_duration_seconds", "Request latency", ["version"],
                                       buckets=BUCKETS, registry=self.registry)
-        self.first_served: set[str] = set()
+        self.first_served: set[tuple[str, float]] = set()
         self.recent: collections.deque[tuple[float, float, bool]] = collections.deque(maxlen=2000)
         self.lock = threading.Lock()
         self.count = 0
@@ -112,11 +112,12 @@ class Service:
         self.http_latency.labels(version).observe(seconds)
         self.requests.labels("error" if error else "ok", version).inc()
         self.http.labels("500" if error else "200").inc()
+        activation = (version, (self.state_dir / "active").stat().st_mtime)
         with self.lock:
             self.recent.append((time.monotonic(), seconds, error))
-            first = version not in self.first_served
-            self.first_served.add(version)
-        if first:  # when the first answer of each version went out (benchmarks time reactions from it)
+            first = activation not in self.first_served
+            self.first_served.add(activation)
+        if first:  # the first answer of each version after each switch (benchmarks time reactions from it)
             with open(self.state_dir / "first-served.jsonl", "a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"t": time.time(), "version": version}) + "\n")
 
