@@ -27,7 +27,9 @@ RUN python -m pip install --no-cache-dir --no-deps . \
     && git config --system --add safe.directory '*'
 
 USER 1001
-ENTRYPOINT ["python", "/opt/secure-ai-gates/entrypoint.py"]
+# -I: nothing from the working directory (the mounted workspace) or PYTHON* variables can stand in
+# for a module of ours; -u and -B replace PYTHONUNBUFFERED/PYTHONDONTWRITEBYTECODE, which -I ignores.
+ENTRYPOINT ["python", "-I", "-B", "-u", "/opt/secure-ai-gates/entrypoint.py"]
 CMD ["run"]
 
 FROM runtime AS adversarial

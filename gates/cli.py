@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (never raises for an expected error)."""
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    from gates.proc import protect_own_environment
+
+    protect_own_environment()  # a child running as our uid cannot read our environ (the token)
     try:
         return int(args.func(args))
     except GatesError as exc:

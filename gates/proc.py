@@ -2,15 +2,27 @@
 
 Never ``shell=True`` for our own calls; a missing executable, a timeout or an unexpected
 exit status becomes a :class:`~gates.errors.ToolError` carrying the tail of stderr.
+
+Every child starts from a *safe* environment (:func:`child_environment`): the workflow token,
+every action input (``INPUT_*``), the runner's own tokens and URLs (``ACTIONS_*``), the
+workflow-command files (``GITHUB_OUTPUT``, ``GITHUB_ENV``, ...) and any variable registered with
+:func:`withhold` (the endpoint's API key, a canary) are removed unless the call passes them by
+name (``pass_env``). A child runs in an empty scratch directory unless the call gives ``cwd``,
+and Python tools run isolated (``python -I``): neither the working directory nor
+``PYTHONPATH`` can put a module of the checked-out tree in front of the tool's own.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +33,21 @@ from gates.errors import ToolError
 from gates.tooloutput import essential
 
 _STDERR_TAIL = 4000
+# The parent of our package: appended (never prepended) to a child's sys.path for our own modules.
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
+WITHHELD_PREFIXES = ("INPUT_", "ACTIONS_")
+WITHHELD_NAMES = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH",
+                            "GITHUB_STEP_SUMMARY", "GITHUB_STATE"})
+# Prefixes a configuration may not name as "the variable holding a key": they belong to the runner.
+RESERVED_PREFIXES = ("GITHUB_", "INPUT_", "ACTIONS_", "RUNNER_")
+_BOOTSTRAP = ("import json, runpy, sys; sys.path.extend(json.loads(sys.argv.pop(1))); "
+              "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
+# Variables through which a Python child would import from places of the environment's choosing.
+PYTHON_IMPORT_VARIABLES = frozenset({"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE",
+                                     "PYTHONPLATLIBDIR", "PYTHONBREAKPOINT", "PYTHONINSPECT", "PYTHONEXECUTABLE"})
+_lock = threading.Lock()
+_withheld: set[str] = set()
+_scratch: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -35,9 +62,74 @@ class Completed:
     stdout_bytes: bytes = b""  # the exact output when run with ``binary=True`` (``stdout`` is then "")
 
 
-def python_tool(module: str) -> list[str]:
-    """Command prefix that runs ``python -m module`` with the interpreter running us."""
-    return [sys.executable, "-m", module]
+def _key(name: str) -> str:
+    """Variable names compare case-insensitively on Windows, exactly elsewhere."""
+    return name.upper() if os.name == "nt" else name
+
+
+def withhold(*names: str) -> None:
+    """Never pass these variables to a child unless a call names them in ``pass_env``."""
+    with _lock:
+        _withheld.update(_key(n) for n in names if n)
+
+
+def is_withheld(name: str) -> bool:
+    """True for a variable a child never sees by default (token, inputs, runner internals, keys)."""
+    key = _key(name)
+    return (key.upper().startswith(WITHHELD_PREFIXES) or key.upper() in WITHHELD_NAMES
+            or key in _withheld)
+
+
+def is_reserved(name: str) -> bool:
+    """True for a ``GITHUB_*``, ``INPUT_*``, ``ACTIONS_*`` or ``RUNNER_*`` name (any case)."""
+    return name.upper().startswith(RESERVED_PREFIXES)
+
+
+def child_environment(env: Mapping[str, str] | None = None, pass_env: Iterable[str] = (),
+                      user_python_env: bool = False) -> dict[str, str]:
+    """Our environment minus every withheld variable, plus ``pass_env`` (by name) and ``env``.
+
+    Unless ``user_python_env`` (the user's own commands keep the workflow's ``PYTHONPATH``), the
+    variables that make a Python import from elsewhere are dropped and ``PYTHONSAFEPATH`` set:
+    an isolated tool's own Python children (pip-audit runs ``python -m pip``) stay isolated too.
+    """
+    out = {k: v for k, v in os.environ.items()
+           if not is_withheld(k) and (user_python_env or _key(k).upper() not in PYTHON_IMPORT_VARIABLES)}
+    if not user_python_env:
+        out.update({"PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1"})
+    for name in pass_env:
+        if name and name in os.environ:
+            out[name] = os.environ[name]
+    out.update(env or {})
+    return out
+
+
+def scratch_dir() -> str:
+    """An empty private directory, the working directory of every child that is not given one."""
+    with _lock:
+        if not _scratch or not os.path.isdir(_scratch[0]):
+            _scratch[:] = [tempfile.mkdtemp(prefix="secure-ai-gates-cwd-")]
+            atexit.register(shutil.rmtree, _scratch[0], True)
+        return _scratch[0]
+
+
+def python_tool(module: str, *, python: str | None = None, flags: Sequence[str] = (),
+                extra_path: Sequence[str] = ()) -> list[str]:
+    """Command prefix that runs ``python -I -m module`` with ``python`` (default: ours).
+
+    Isolated mode: no working directory or script directory on ``sys.path``, ``PYTHON*``
+    variables and the user site ignored. ``extra_path`` entries are appended to the child's
+    ``sys.path`` (after the standard library and site-packages, so they never shadow them).
+    """
+    exe = python or sys.executable
+    if not extra_path:
+        return [exe, "-I", *flags, "-m", module]
+    return [exe, "-I", *flags, "-c", _BOOTSTRAP, json.dumps([str(p) for p in extra_path]), module]
+
+
+def own_module(module: str, *, python: str | None = None, flags: Sequence[str] = ()) -> list[str]:
+    """Command prefix that runs one of our own modules isolated, our package found even if not installed."""
+    return python_tool(module, python=python, flags=flags, extra_path=[PACKAGE_PARENT])
 
 
 def find_executable(name: str) -> str | None:
@@ -48,29 +140,50 @@ def find_executable(name: str) -> str | None:
     return shutil.which(name)
 
 
+def protect_own_environment() -> None:
+    """Make this process non-dumpable (Linux): a child running as our uid cannot read our environ or memory.
+
+    ``/proc/PID/environ`` of a non-dumpable process is readable only with CAP_SYS_PTRACE, so a
+    user test cannot fish ``INPUT_GITHUB_TOKEN`` out of its parent. Best effort elsewhere.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        return
+
+
 def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None, ok_codes: Iterable[int] = (0,),
         input_text: str | None = None, tool: str | None = None, binary: bool = False,
-        on_start: Callable[[int], None] | None = None) -> Completed:
+        on_start: Callable[[int], None] | None = None, pass_env: Iterable[str] = (), user: int | None = None,
+        group: int | None = None, user_python_env: bool = False) -> Completed:
     """Run ``args`` to completion and return its output.
 
     ``on_start`` is called with the child's pid (also its process group id) once it runs.
-
-    With ``binary`` the output is kept byte for byte in ``stdout_bytes`` (no decoding, no
-    newline translation), for file contents such as ``git cat-file blob``.
+    The child gets :func:`child_environment` (``env`` on top, ``pass_env`` let through) and
+    runs in ``cwd`` or else :func:`scratch_dir`; ``user``/``group`` switch its identity (root only);
+    ``user_python_env`` keeps ``PYTHONPATH`` and the like for the user's own commands. With
+    ``binary`` the output is kept byte for byte in ``stdout_bytes`` (no decoding, no newline
+    translation), for file contents such as ``git cat-file blob``.
 
     Raises :class:`ToolError` when the program is missing, exceeds ``timeout`` seconds (the
     whole process group is killed), or exits with a code outside ``ok_codes``.
     """
     argv = [str(a) for a in args]
     name = tool or Path(argv[0]).name
-    full_env = None if env is None else {**os.environ, **env}
     started = time.monotonic()
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
-            argv, cwd=cwd, env=full_env, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            argv, cwd=cwd if cwd is not None else scratch_dir(), env=child_environment(env, pass_env, user_python_env),
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=not binary, errors=None if binary else "replace",
-            start_new_session=True,
+            start_new_session=True, user=user, group=group if group is not None or user is None else user,
+            extra_groups=[] if user is not None else None,
         )
     except FileNotFoundError:
         raise ToolError(f"{name} is not installed (could not execute {argv[0]!r})", tool=name) from None

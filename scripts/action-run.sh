@@ -22,14 +22,40 @@ case "$mode" in
   *) fail_config "mode must be run or merge, got '${mode}'" ;;
 esac
 
+# Only what the gates need goes into the container: no ACTIONS_* (runtime, cache and OIDC
+# tokens), no GITHUB_ENV/GITHUB_PATH/GITHUB_STATE, no GITHUB_TOKEN (the token arrives as the
+# github-token input and is withheld from every child process the gates start).
+allowed_env=(CI GITHUB_ACTIONS GITHUB_WORKSPACE GITHUB_EVENT_NAME GITHUB_EVENT_PATH GITHUB_REPOSITORY
+  GITHUB_REPOSITORY_ID GITHUB_REPOSITORY_OWNER GITHUB_SHA GITHUB_REF GITHUB_REF_NAME GITHUB_REF_TYPE
+  GITHUB_BASE_REF GITHUB_HEAD_REF GITHUB_API_URL GITHUB_SERVER_URL GITHUB_GRAPHQL_URL GITHUB_RUN_ID
+  GITHUB_RUN_NUMBER GITHUB_RUN_ATTEMPT GITHUB_JOB GITHUB_WORKFLOW GITHUB_WORKFLOW_REF GITHUB_ACTOR
+  GITHUB_TRIGGERING_ACTOR GITHUB_OUTPUT GITHUB_STEP_SUMMARY RUNNER_TEMP RUNNER_OS RUNNER_ARCH RUNNER_DEBUG)
+
+# pass-env: extra variables for the container (e.g. the endpoint's api-key-env); never the runner's own.
+extra_env=()
+IFS=',' read -r -a extra <<< "${INPUT_PASS_ENV:-}"
+for name in "${extra[@]}"; do
+  name="${name// /}"
+  [[ -z "$name" ]] && continue
+  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || fail_config "pass-env: '${name}' is not a variable name"
+  upper="$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')"
+  case "$upper" in
+    GITHUB_*|INPUT_*|ACTIONS_*|RUNNER_*)
+      fail_config "pass-env: '${name}' belongs to the runner (GITHUB_*, INPUT_*, ACTIONS_*, RUNNER_*) and is never passed" ;;
+  esac
+  extra_env+=("$name")
+done
+
 case "$runtime" in
   host)
-    venv="${RUNNER_TEMP:-/tmp}/secure-ai-gates-venv"
+    # Install into and run from a fresh directory under RUNNER_TEMP; every Python runs isolated
+    # (-I), so nothing in the workspace (the current directory) can stand in for pip, venv or gates.
+    work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/secure-ai-gates.XXXXXX")"
     python_bin="$(command -v python3 || command -v python)"
-    "$python_bin" -m venv "$venv"
-    if [[ -x "$venv/bin/python" ]]; then py="$venv/bin/python"; else py="$venv/Scripts/python.exe"; fi
-    "$py" -m pip install --quiet --disable-pip-version-check "${action_dir}[all]"
-    exec "$py" -m gates "${args[@]}"
+    (cd "$work" && "$python_bin" -I -m venv "$work/venv")
+    if [[ -x "$work/venv/bin/python" ]]; then py="$work/venv/bin/python"; else py="$work/venv/Scripts/python.exe"; fi
+    (cd "$work" && "$py" -I -m pip install --quiet --disable-pip-version-check "${action_dir}[all]")
+    exec "$py" -I -m gates "${args[@]}"
     ;;
   docker)
     image="${INPUT_IMAGE:-}"
@@ -41,16 +67,10 @@ case "$runtime" in
     fi
     env_args=()
     while IFS= read -r name; do
-      case "$name" in
-        GITHUB_*|INPUT_*|RUNNER_*|ACTIONS_*|CI) env_args+=(--env "$name") ;;
-      esac
+      case "$name" in INPUT_*) env_args+=(--env "$name") ;; esac
     done < <(compgen -e)
-    IFS=',' read -r -a extra <<< "${INPUT_PASS_ENV:-}"
-    for name in "${extra[@]}"; do
-      name="${name// /}"
-      [[ -z "$name" ]] && continue
-      [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || fail_config "pass-env: '${name}' is not a variable name"
-      env_args+=(--env "$name")
+    for name in "${allowed_env[@]}" "${extra_env[@]}"; do
+      [[ -n "${!name+set}" ]] && env_args+=(--env "$name")
     done
     # Same paths inside and outside, so report paths in the outputs are valid on the runner;
     # the runner's own uid, so nothing in the workspace ends up owned by root.

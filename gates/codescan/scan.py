@@ -4,6 +4,7 @@ bandit analysed."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from gates.codescan.ml_rules import raise_ml_severities, scan_files
 from gates.codescan.options import ScanOptions
 from gates.codescan.parallel import discover, run_bandit_parallel
 from gates.codescan.pylint_runner import run_pylint
+from gates.codescan.unsafe import unsafe_python_files
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,11 @@ class TreeScan:
 def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
               remaining: Callable[[], float]) -> TreeScan:
     """Scan ``targets`` (relative to ``root``); ``remaining()`` gives each engine's time limit."""
+    unsafe = unsafe_python_files(root, targets, opts.exclude)
+    if unsafe:  # bandit's -x matches substrings: the exact paths keep it away from them
+        opts = dataclasses.replace(opts, exclude=(*opts.exclude, *(issue.path for issue in unsafe)))
     bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
-    issues = raise_ml_severities(bandit.issues) + scan_files(root, bandit.files)
+    issues = [*unsafe, *raise_ml_severities(bandit.issues), *scan_files(root, bandit.files)]
     nb_issues, nb_files, nb_loc = scan_notebooks(root, opts, targets, work_dir, remaining)
     issues += nb_issues
     versions = {"bandit": bandit.version}
@@ -44,7 +49,8 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
         issues += pylint.issues
         versions["pylint"] = pylint.version
         modules = pylint.modules
-    parse_errors = tuple(sorted({*bandit.parse_errors, *(i.path for i in nb_issues if i.is_parse_error)}))
+    parse_errors = tuple(sorted({*bandit.parse_errors, *(i.path for i in nb_issues if i.is_parse_error),
+                                  *(issue.path for issue in unsafe)}))
     return TreeScan(tuple(issues), bandit.files + nb_files, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
                     versions)
 

@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gates; 0 passed, 1 a gate failed, 3 a gate could not decide."""
+    from gates import proc
     from gates.config.inputs import ActionInputs
     from gates.config.policy_report import policy_result
     from gates.config.run_config import DEFAULT_REPORT_DIR, Overrides, parse_gate_list, plan_gates
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{'--endpoint' if args.endpoint else 'input endpoint'}: {problem} ({URL_HINT})")
         endpoint = (dataclasses.replace(endpoint, url=overrides.endpoint_url) if endpoint
                     else EndpointSettings(url=overrides.endpoint_url))
+    proc.withhold(*secret_variables(config, endpoint))
     if github.actions:
         for secret in (token, endpoint.api_key if endpoint else None):
             if secret:
@@ -126,6 +128,20 @@ def _install_hint(result: RunResult) -> None:
     if extras:
         print(f"secure-ai-gates: engines missing for the extras {', '.join(extras)}; to install every engine "
               f"at once: {INSTALL_EVERYTHING}", flush=True)
+
+
+# Gate options that name a variable holding a secret; the endpoint's api-key-env is the other one.
+SECRET_OPTIONS = ("canary-env", "safety-api-key-env")
+
+
+def secret_variables(config: object, endpoint: object) -> list[str]:
+    """Every variable the configuration names as holding a secret: no child sees it unless passed by name."""
+    from gates.config.run_config import Config
+
+    assert isinstance(config, Config)
+    names = [str(getattr(endpoint, "api_key_env", None) or "")]
+    names += [str(section.options.get(option) or "") for section in config.gates.values() for option in SECRET_OPTIONS]
+    return [n for n in names if n] + ["SAFETY_API_KEY"]
 
 
 def exit_status(status: object, gates: Sequence[Any] = ()) -> int:

@@ -186,6 +186,11 @@ def _describe(error: Any, node: Any, source: str, schema: dict[str, Any]) -> Con
     if error.validator == "pattern" and error.validator_value == URL_PATTERN:
         return ConfigError(url_problem(str(error.instance)) or "not a URL", source=source, key=dotted(path),
                            line=line_of(node, path), hint=URL_HINT)
+    if error.validator == "pattern" and "[Gg][Ii][Tt][Hh][Uu][Bb]" in str(error.validator_value):
+        return ConfigError(f"{error.instance!r} is not allowed: a secret's variable may not be a GITHUB_*, INPUT_*, "
+                           "ACTIONS_* or RUNNER_* variable (the runner's token and internals never leave the gates); "
+                           "put the secret in a variable of its own, e.g. MODEL_API_KEY", source=source,
+                           key=dotted(path), line=line_of(node, path))
     if error.validator == "pattern" and path and path[-1] == "expires":
         return ConfigError(f"{error.instance!r} is not a date (use YYYY-MM-DD)", source=source,
                            key=dotted(path), line=line_of(node, path))

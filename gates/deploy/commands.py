@@ -2,10 +2,12 @@
 
 A command is either a JSON array (``["./deploy.sh", "$DEPLOYED_VERSION"]``: an argument list,
 no shell; ``$NAME``/``${NAME}`` of our variables are substituted inside arguments) or any other
-string, run by ``sh -c`` because the user asked for a shell. Every command gets the
-environment variables below; output is captured (not streamed) and printed after the
-command ends, folded in a log group between ``::stop-commands::`` markers so that nothing it
-prints can act as a workflow command.
+string, run by ``sh -c`` because the user asked for a shell. Every command gets the workflow's
+environment without the token, the action's ``INPUT_*``, the runner's ``ACTIONS_*`` tokens and
+the workflow-command files (see :func:`gates.proc.child_environment`), plus the variables
+below; output is captured (not streamed) and printed after the command ends, folded in a log
+group between ``::stop-commands::`` markers so that nothing it prints can act as a workflow
+command.
 
 - ``PREVIOUS_VERSION``: the last known good version (the one a rollback restores);
 - ``DEPLOYED_VERSION``: the version this deploy installs (``unknown`` when not given);
@@ -17,6 +19,7 @@ prints can act as a workflow command.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -93,8 +96,10 @@ def run_command(spec: CommandSpec, phase: str, env: Mapping[str, str], timeout_s
     full_env = {**env, "DEPLOY_PHASE": phase}
     argv = spec.render(full_env)
     try:
-        done = proc.run(argv, timeout=timeout_s, env=full_env, ok_codes=range(-255, 256), tool=f"{phase} command",
-                         on_start=on_start)
+        # our working directory (commands such as ./deploy.sh are relative to it); the environment is
+        # proc's safe one: no token, no INPUT_*, no ACTIONS_* runtime tokens, no workflow-command files
+        done = proc.run(argv, timeout=timeout_s, cwd=os.getcwd(), env=full_env, ok_codes=range(-255, 256),
+                        tool=f"{phase} command", on_start=on_start, user_python_env=True)
     except ToolError as exc:
         return CommandRun(phase, str(spec), False, None, 0.0, "", _tail(exc.stderr), str(exc))
     ok = done.returncode == 0

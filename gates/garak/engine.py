@@ -86,13 +86,17 @@ def environment(home: Path) -> dict[str, str]:
         "NLTK_DATA": str(home / "nltk"),
         "TQDM_DISABLE": "1",
         "NO_COLOR": "1",
-        "PYTHONIOENCODING": "utf-8",
     }
+
+
+def _garak() -> list[str]:
+    """``python -I -X utf8 -m garak``: isolated (nothing imported from the working directory), UTF-8 I/O."""
+    return proc.python_tool("garak", flags=("-X", "utf8"))
 
 
 def list_probes(home: Path, timeout: float) -> Catalogue:
     """Ask the installed garak for its probes (``--list_probes``)."""
-    done = proc.run([*proc.python_tool("garak"), "--list_probes"], timeout=timeout, env=environment(home),
+    done = proc.run([*_garak(), "--list_probes"], timeout=timeout, env=environment(home),
                     tool="garak")
     classes: set[str] = set()
     active: set[str] = set()
@@ -130,7 +134,7 @@ def write_config(work: Path, settings: RunSettings) -> Path:
 
 def command(work: Path, config: Path, generator_file: Path, settings: RunSettings) -> list[str]:
     """The garak command line for one run."""
-    args = [*proc.python_tool("garak"), "--config", str(config), "--target_type", "rest",
+    args = [*_garak(), "--config", str(config), "--target_type", "rest",
             "--generator_option_file", str(generator_file), "--spec",
             ",".join(f"probes.{p}" for p in settings.probes), "--generations", str(settings.generations),
             "--report_prefix", _PREFIX, "--narrow_output"]
@@ -148,11 +152,14 @@ def report_paths(work: Path) -> tuple[Path, Path]:
 
 
 def run_garak(work: Path, generator_file: Path, settings: RunSettings, timeout: float,
-              home: Path | None = None) -> proc.Completed:
-    """Run garak; any exit status is accepted (the report is judged, not the status)."""
+              home: Path | None = None, pass_env: Sequence[str] = ()) -> proc.Completed:
+    """Run garak; any exit status is accepted (the report is judged, not the status).
+
+    ``pass_env`` names the endpoint's key variable, the only withheld variable garak may see.
+    """
     config = write_config(work, settings)
     return proc.run(command(work, config, generator_file, settings), timeout=timeout, cwd=work,
-                    env=environment(home or work / "home"), ok_codes=range(0, 256), tool="garak")
+                    env=environment(home or work / "home"), pass_env=pass_env, ok_codes=range(0, 256), tool="garak")
 
 
 def unknown_probes(catalogue: Catalogue, probes: Sequence[str]) -> list[str]:

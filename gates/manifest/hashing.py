@@ -6,9 +6,11 @@ scales across cores; the BLAKE3 engine hashes one large file on several threads 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mmap
 import os
+import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import GateError
+from gates.files import UnsafeFileError
 from gates.manifest.model import Algorithm
 
 PROCESS_THRESHOLD = 4096  # from this many files on, worker processes instead of threads (GIL)
@@ -66,9 +69,13 @@ def hash_file(path: Path | str, algorithm: Algorithm = Algorithm.SHA256, *, chun
     allocation per chunk and no buffered-I/O copy, so small files cost two syscalls and
     large ones run at the speed of the digest.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    # O_NONBLOCK: a FIFO put in place of a file cannot block the open; it is refused below
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        size_hint = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError(errno.EINVAL, "not a regular file: not read")
+        size_hint = info.st_size
         if algorithm is Algorithm.BLAKE3 and size_hint >= _BLAKE3_THREADED_FROM:
             hasher = new_hasher(algorithm, threaded=True)
             hasher.update_mmap(os.fsdecode(path))

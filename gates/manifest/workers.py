@@ -21,7 +21,6 @@ from gates.manifest.hashing import PROCESS_THRESHOLD, FileDigest, hash_file
 from gates.manifest.model import Algorithm
 
 __all__ = ["PROCESS_THRESHOLD", "hash_in_processes"]
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def hash_in_processes(paths: Sequence[Path], algorithm: Algorithm, workers: int,
@@ -33,16 +32,14 @@ def hash_in_processes(paths: Sequence[Path], algorithm: Algorithm, workers: int,
     # one interpreter per worker: starting one costs as much as hashing a few thousand small files
     size = -(-len(paths) // max(1, workers))
     chunks = [list(paths[i:i + size]) for i in range(0, len(paths), size)]
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, (_PACKAGE_PARENT, os.environ.get("PYTHONPATH")))),
-           "PYTHONUNBUFFERED": ""}  # one write at the end, not one syscall per line
 
     def run(chunk: list[Path]) -> list[FileDigest | OSError]:
         if cancel is not None and cancel.is_set():
             raise GateError("hashing cancelled (the gate ran out of time: raise its timeout)")
         lines = "".join(json.dumps(os.fspath(p)) + "\n" for p in chunk)
         try:
-            done = proc.run([sys.executable, "-m", "gates.manifest.workers", algorithm.value], timeout=timeout,
-                            input_text=lines, env=env, tool="hash worker")
+            done = proc.run([*proc.own_module("gates.manifest.workers"), algorithm.value], timeout=timeout,
+                            input_text=lines, tool="hash worker")
         except ToolError as exc:
             raise GateError(f"a hashing worker failed: {exc}") from None
         return _decode(done.stdout, chunk)

@@ -74,10 +74,9 @@ def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env:
     if db is not None:
         args += ["--db", str(db)]
     key = os.environ.get(key_env)
-    if key:
-        args += ["--key", key]
+    env = {"SAFETY_API_KEY": key} if key else {}  # safety reads it from there: never on a command line
     try:
-        done = proc.run(args, timeout=timeout, ok_codes=range(256), tool=TOOL)
+        done = proc.run(args, timeout=timeout, env=env, ok_codes=range(256), tool=TOOL)
     except ToolError as exc:
         raise GateError(f"safety could not audit {source.label}: {str(exc)[:300]}") from None
     if done.returncode not in (0, _FOUND):

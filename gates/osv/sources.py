@@ -28,8 +28,10 @@ import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from gates.errors import ConfigError, EngineMissing
+from gates.errors import ConfigError, EngineMissing, GateError
+from gates.files import FileTooLargeError, UnsafeFileError, read_text_capped
 
+READ_CAP = 64 * 1024 * 1024  # a dependency file larger than this is not a dependency file
 _EXACT = re.compile(r"^===?\s*[^*\s,]+$")
 _NAME_LINE = re.compile(r'^\s*name\s*=\s*["\']([^"\']+)["\']')
 
@@ -91,6 +93,16 @@ def _parser() -> Any:
     return RequirementsFile
 
 
+def _read_checked(path: Path, workspace: Path, label: str) -> str:
+    """The text of a dependency file of the tree: a regular file inside it, at most :data:`READ_CAP` bytes."""
+    try:
+        return read_text_capped(path, cap=READ_CAP, root=workspace)
+    except (UnsafeFileError, FileTooLargeError) as exc:
+        raise GateError(f"{label} is {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read it: {exc}", source=label) from None
+
+
 def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = None) -> list[AuditSource]:
     """The source for requirements file ``path`` followed by those of the files it includes."""
     seen = set() if seen is None else seen
@@ -99,6 +111,7 @@ def requirements_sources(path: Path, workspace: Path, seen: set[Path] | None = N
         return []
     seen.add(resolved)
     label = relative(path, workspace)
+    _read_checked(path, workspace, label)  # the parser and pip-audit open it again: refuse FIFOs and links out first
     parsed = _parser().from_file(str(path))
     if parsed.invalid_lines:
         bad = parsed.invalid_lines[0]
@@ -131,7 +144,7 @@ def pyproject_source(path: Path, workspace: Path) -> AuditSource | None:
     """The source for a ``pyproject.toml`` declaring ``[project] dependencies`` (None when it declares none)."""
     label = relative(path, workspace)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_checked(path, workspace, label)
         data = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read it: {exc}", source=label) from None
@@ -161,7 +174,7 @@ def lock_source(directory: Path, lock_files: list[Path], workspace: Path) -> Aud
     locations: dict[str, Location] = {}
     for lock in lock_files:
         label = relative(lock, workspace)
-        for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(_read_checked(lock, workspace, label).splitlines(), start=1):
             match = _NAME_LINE.match(line)
             if match:
                 locations.setdefault(canonicalize_name(match.group(1)), Location(label, number))

@@ -35,7 +35,7 @@ def command_argv(command: str | Sequence[str]) -> list[str]:
 
 def run_metrics_command(argv: Sequence[str], cwd: Path, timeout: float) -> Mapping[str, Any]:
     """Run ``argv`` in ``cwd``; its stdout must be a JSON object (or end with one on its last line)."""
-    done = proc.run(argv, timeout=timeout, cwd=cwd, tool=Path(argv[0]).name)
+    done = proc.run(argv, timeout=timeout, cwd=cwd, tool=Path(argv[0]).name, user_python_env=True)
     shown = " ".join(shlex.quote(a) for a in argv)
     text = done.stdout.strip()
     try:

@@ -115,7 +115,8 @@ class AdversarialGate(Gate):
         work = Path(ctx.work_dir)
         generator = write_generator_file(ctx.endpoint, work)
         try:
-            done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home)
+            done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home,
+                                   pass_env=[ctx.endpoint.api_key_env] if ctx.endpoint.api_key_env else [])
         finally:
             kept = engine.keep_artifacts(work, home, ctx.report_dir / "garak")
         return done, kept

@@ -113,13 +113,17 @@ class ModelSecurityGate(Gate):
                 raise ConfigError(f"security tests not found in the workspace: {', '.join(plan.missing)}",
                                   key=f"{KEY}.tests")
             env = usertests.endpoint_environment(endpoint, canary, system)
+            key_env = ctx.endpoint.api_key_env if ctx.endpoint is not None else None
             runs = [usertests.run_user_tests(spec.root, spec.targets, work_dir=ctx.work_dir, env=env,
                                              timeout=ctx.remaining(), python=opts.python, origin=spec.origin.value,
+                                             pass_env=[key_env] if key_env else [],
                                              extra_args=(f"--rootdir={spec.root}", *_confined(spec), *opts.pytest_args))
                     for spec in plan.runs]
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         run = usertests.combine(runs)
+        for part, spec in zip(runs, plan.runs, strict=True):
+            ctx.log(f"model-security: security tests ({spec.origin.value}) ran as {part.ran_as}, without the token")
         findings = change_findings(plan.changed, self.tool) + user_test_findings(run.cases, secrets,
                                                                                  opts.test_severity, self.tool)
         for part, spec in zip(runs, plan.runs):

@@ -2,12 +2,16 @@
 
 pytest runs in a subprocess in the workspace with the secure-ai-gates plugin, which binds its
 fixtures (``model``, ``canary``, ``assert_refuses``, ...) to the endpoint through environment
-variables. Exit status 5 (nothing collected) is reported, never passed; 2, 3 and 4 (collection
-error, internal error, usage error) mean the tests could not be judged.
+variables. The tests are untrusted code: pytest runs isolated (``python -I``: pytest and our
+plugin come from the interpreter's site-packages, never from the workspace) inside a
+:mod:`~gates.probes.sandbox` (no token, another user when we are root, outputs guarded).
+Exit status 5 (nothing collected) is reported, never passed; 2, 3 and 4 (collection error,
+internal error, usage error) mean the tests could not be judged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import os
@@ -20,10 +24,12 @@ from pathlib import Path
 
 from gates import proc
 from gates.errors import EngineMissing, GateError, ToolError
+from gates.files import read_bytes_capped
 from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, SYSTEM_PROMPT_ENV, URL_ENV
+from gates.probes.sandbox import check_untouched, fingerprint_outputs, sandbox
 
 PLUGIN_MODULE = "gates.pytest_plugin"
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_JUNIT_CAP = 64 * 1024 * 1024
 _ENTRY_CHECK = ("import importlib.metadata as m, sys; "
                 "sys.stdout.write(next((e.name for e in m.entry_points(group='pytest11') "
                 "if e.value == 'gates.pytest_plugin'), ''))")
@@ -60,6 +66,7 @@ class UserTestRun:
     cases: tuple[TestCase, ...]
     exit_code: int
     output_tail: str
+    ran_as: str = ""  # the identity the tests ran under (see gates.probes.sandbox)
 
     def count(self, outcome: Outcome) -> int:
         """How many cases ended in ``outcome``."""
@@ -76,7 +83,7 @@ def plugin_argument(python: str) -> str:
     if python == sys.executable:
         found = next((e.name for e in metadata.entry_points(group="pytest11") if e.value == PLUGIN_MODULE), "")
     else:
-        found = proc.run([python, "-c", _ENTRY_CHECK], timeout=60, tool="python").stdout.strip()
+        found = proc.run([python, "-I", "-c", _ENTRY_CHECK], timeout=60, tool="python").stdout.strip()
     return found or PLUGIN_MODULE
 
 
@@ -98,19 +105,33 @@ def combine(runs: Sequence[UserTestRun]) -> UserTestRun:
 
 def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, env: Mapping[str, str],
                    timeout: float, python: str | None = None, extra_args: Sequence[str] = (),
-                   origin: str = "") -> UserTestRun:
+                   origin: str = "", pass_env: Sequence[str] = ()) -> UserTestRun:
     """Run pytest on ``targets`` (relative to ``workspace``, the directory it runs in) and return the results.
 
     ``origin`` labels the cases (on a pull request: the base commit's copy of the tests or the change).
+    ``pass_env`` names the only withheld variables the tests may see (the endpoint's key).
     """
     python = python or sys.executable
-    xml_path = work_dir / "user-tests.junit.xml"
-    xml_path.unlink(missing_ok=True)
-    argv = [python, "-m", "pytest", *targets, f"--junitxml={xml_path}", "-o", "junit_family=xunit1",
-            "-p", plugin_argument(python), "-p", "no:cacheprovider", "-q", "-rN", *extra_args]
-    pythonpath = os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
-    done = proc.run(argv, timeout=timeout, cwd=workspace, env={**env, "PYTHONPATH": pythonpath},
-                    ok_codes=range(0, 6), tool="pytest")
+    with sandbox(workspace, python) as box:
+        xml_path = box.out / "user-tests.junit.xml"
+        pytest = proc.python_tool("pytest", python=python, flags=("-B",), extra_path=_search_path(workspace))
+        argv = [*box.prefix, *pytest, *targets, f"--junitxml={xml_path}", "-o", "junit_family=xunit1",
+                "-p", plugin_argument(python), "-p", "no:cacheprovider", "-q", "-rN", *extra_args]
+        before = fingerprint_outputs()
+        done = proc.run(argv, timeout=timeout, cwd=workspace, env={**env, **box.environment()},
+                        pass_env=pass_env, ok_codes=range(0, 6), tool="pytest", user=box.user, group=box.group,
+                        user_python_env=True)
+        check_untouched(before)
+        return dataclasses.replace(_result(done, xml_path, python, origin), ran_as=box.identity)
+
+
+def _search_path(workspace: Path) -> list[str]:
+    """Our package, then the entries of ``PYTHONPATH`` (relative ones from the workspace), after site-packages."""
+    entries = [e for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e]
+    return [proc.PACKAGE_PARENT, *(os.path.join(workspace, e) for e in entries)]
+
+
+def _result(done: proc.Completed, xml_path: Path, python: str, origin: str) -> UserTestRun:
     tail = (done.stdout[-3000:] + "\n" + done.stderr[-2000:]).strip()
     if done.returncode in (2, 3, 4):
         meaning = {2: "a test file could not be collected (import or syntax error)", 3: "pytest crashed",
@@ -128,7 +149,10 @@ def run_user_tests(workspace: Path, targets: Sequence[str], *, work_dir: Path, e
 
 def parse_junit(path: Path, origin: str = "") -> tuple[TestCase, ...]:
     """Test cases from a pytest JUnit XML file (xunit1 family: ``file`` and 0-based ``line``), labelled ``origin``."""
-    data = path.read_bytes()
+    try:  # written by the untrusted test process: a regular file of bounded size, not a link
+        data = read_bytes_capped(path, cap=_JUNIT_CAP, root=path.parent)
+    except OSError as exc:
+        raise ToolError(f"cannot read pytest's JUnit XML {path}: {exc.strerror or exc}", tool="pytest") from None
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # pytest never writes them: refuse entity tricks
         raise ToolError(f"pytest's JUnit XML {path} contains a DTD or entity declaration; refusing to parse it",
                         tool="pytest")

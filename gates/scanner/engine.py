@@ -13,18 +13,19 @@ Files named for another loader (``.gguf``, ``.pb``, ``.tflite``, ``.onnx``, ``.h
 ``.pte`` ...) whose content we cannot read give ``MODEL-NOT-SCANNED`` at the policy's
 ``not_scanned_severity`` (high by default: the gate blocks): that loader may parse what we
 do not. A file
-that cannot be opened gives ``MODEL-UNREADABLE`` (high) and ``FileReport.error``.
+that cannot be opened gives ``MODEL-UNREADABLE`` (high) and ``FileReport.error``; so does one
+that is not read on purpose: a FIFO, device or socket, or a symlink leaving the scan root.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
-import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gates.errors import UsageError
+from gates.files import UnsafeFileError, open_regular
 from gates.fingerprint import fingerprints
 from gates.model import Finding, Severity
 from gates.scanner.context import RawIssue, ScanContext
@@ -58,9 +59,8 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
     label = _relative(path, root)
     ctx = ScanContext(policy=policy, model_dir=Path(os.path.dirname(path)), root=Path(root), scan_blob=scan_blob)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise OSError(0, "not a regular file (device, FIFO or socket)")
-        with open(path, "rb") as handle:
+        # never blocks on a FIFO, never follows a link out of the tree (e.g. to /dev/zero)
+        with os.fdopen(open_regular(path, root), "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
                 found = Format.EMPTY
@@ -71,9 +71,9 @@ def _scan_one(path: str, policy: ScanPolicy, root: str) -> tuple[FileReport, lis
                     found = scan_blob(ctx, buf, 0, size, None)
     except OSError as exc:
         reason = exc.strerror or str(exc)
+        fix = "Replace it with the real file" if isinstance(exc, UnsafeFileError) else "Fix its permissions"
         issue = RawIssue("MODEL-UNREADABLE", Severity.HIGH, None,
-                         f"cannot read the file ({reason}); it was not checked. Fix its permissions",
-                         "unreadable")
+                         f"cannot read the file ({reason}); it was not checked. {fix}", "unreadable")
         return FileReport(label, Format.UNKNOWN, 0, error=reason), [issue]
     suffix = os.path.splitext(path)[1].lower()
     if found is Format.UNKNOWN and suffix in _PICKLE_LOADED:
@@ -105,14 +105,12 @@ def _to_findings(items: list[tuple[str, RawIssue]]) -> tuple[Finding, ...]:
 
 
 def _files(path: str) -> Iterator[str]:
-    """Absolute paths of the regular files under ``path`` (symlinked directories not followed)."""
+    """Absolute paths of the files under ``path`` (symlinked directories not followed)."""
     if os.path.isdir(path) and not os.path.islink(path):
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames.sort()
             for name in sorted(filenames):
-                candidate = os.path.join(dirpath, name)
-                if os.path.isfile(candidate):
-                    yield candidate
+                yield os.path.join(dirpath, name)  # special files too: each gets a finding, none is read
     else:
         yield path
 
