@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from gates.config.policy_report import NAME as POLICY_GATE  # a pull request that changes the policy
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
 from gates.model import GateResult, RunResult, Status
@@ -88,6 +89,9 @@ def _head(run: RunResult, items: list[Ranked], notes: Sequence[str]) -> str:
     blocking = [i for i in items if i.blocking]
     blockers = run.gates_with(Status.FAILED, Status.ERROR)
     lines = [f"## 🛡️ secure-ai-gates: {STATUS_ICON[status]} {status.value}", ""]
+    for g in run.gates:  # a change to the gates' own policy comes first: reviewers must see it
+        if g.name == POLICY_GATE:
+            lines += [f"> 📜 **{md_text(g.title)}** ({g.status.value}): {md_text(g.summary, MESSAGE_LIMIT)}", ""]
     verdict = (f"**Blocked by {len(blockers)} gate(s):** " + ", ".join(md_code(g.name) for g in blockers)
                if blockers else "**Nothing blocks.**")
     lines += [f"{verdict} · {len(blocking)} blocking of {len(items)} finding(s) · {run.duration_s:.1f} s · "
