@@ -56,3 +56,13 @@ def test_every_pinned_package_is_known_to_the_subset_filter() -> None:
     pins = [line for line in (ROOT / "requirements" / "action.txt").read_text(encoding="utf-8").splitlines()
             if re.match(r"^[A-Za-z0-9]", line)]
     assert len(names) == len(pins) > 10
+
+
+def test_readme_gives_the_two_commands_right_after_saying_what_the_project_is() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    first_section = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    assert lines[0] == "# secure-ai-gates" and "GitHub Action" in "\n".join(lines[1:first_section])
+    assert lines[first_section] == "## Try it / develop"
+    section = "\n".join(lines[first_section:first_section + 15])
+    assert "    bash scripts/demo.sh" in section and "    bash scripts/test.sh" in section
+    assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
