@@ -161,7 +161,8 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
         env: Mapping[str, str] | None = None, ok_codes: Iterable[int] = (0,),
         input_text: str | None = None, tool: str | None = None, binary: bool = False,
         on_start: Callable[[int], None] | None = None, pass_env: Iterable[str] = (), user: int | None = None,
-        group: int | None = None, user_python_env: bool = False) -> Completed:
+        group: int | None = None, user_python_env: bool = False,
+        cancelled: threading.Event | None = None) -> Completed:
     """Run ``args`` to completion and return its output.
 
     ``on_start`` is called with the child's pid (also its process group id) once it runs.
@@ -171,8 +172,9 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     ``binary`` the output is kept byte for byte in ``stdout_bytes`` (no decoding, no newline
     translation), for file contents such as ``git cat-file blob``.
 
-    Raises :class:`ToolError` when the program is missing, exceeds ``timeout`` seconds (the
-    whole process group is killed), or exits with a code outside ``ok_codes``.
+    Raises :class:`ToolError` when the program is missing, exceeds ``timeout`` seconds or is
+    ``cancelled`` (the whole process group is killed either way), or exits with a code outside
+    ``ok_codes``. A process group still running when the interpreter exits is killed too.
     """
     argv = [str(a) for a in args]
     name = tool or Path(argv[0]).name
@@ -190,19 +192,22 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     except PermissionError as exc:
         raise ToolError(f"{name} cannot be executed: {exc}", tool=name) from None
     sent = input_text.encode("utf-8") if binary and input_text is not None else input_text
+    _LIVE.add(proc)
     try:
         if on_start is not None:
             on_start(proc.pid)
-        out, err = proc.communicate(input=sent, timeout=timeout)
+        out, err = _communicate(proc, sent, started + timeout, cancelled)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         _, err = proc.communicate()
-        raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped", tool=name,
-                        stderr=_tail(_text(err))) from None
+        stopped = "was cancelled" if cancelled is not None and cancelled.is_set() else f"did not finish within {timeout:g} s"
+        raise ToolError(f"{name} {stopped} and was stopped", tool=name, stderr=_tail(_text(err))) from None
     except BaseException:
         _kill_group(proc)
         proc.communicate()
         raise
+    finally:
+        _LIVE.discard(proc)
     stdout, stderr = ("" if binary else _text(out)), _text(err)
     result = Completed(tuple(argv), proc.returncode, stdout, stderr, time.monotonic() - started,
                        out if binary else b"")
@@ -211,6 +216,28 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
         raise ToolError(f"{name} exited with status {proc.returncode}" + (f": {detail}" if detail else ""),
                         tool=name, stderr=_tail(stderr))
     return result
+
+
+def _communicate(proc: subprocess.Popen[Any], sent: str | bytes | None, deadline: float,
+                 cancelled: threading.Event | None) -> tuple[Any, Any]:
+    """``proc.communicate`` until ``deadline``, checking ``cancelled`` every half second."""
+    if cancelled is None:
+        return proc.communicate(input=sent, timeout=max(0.0, deadline - time.monotonic()))
+    while True:
+        step = max(0.0, min(0.5, deadline - time.monotonic()))
+        try:
+            return proc.communicate(input=sent, timeout=step)  # input is sent once; retries keep the output
+        except subprocess.TimeoutExpired:
+            if cancelled.is_set() or time.monotonic() >= deadline:
+                raise
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Kill every process group still running when we exit (e.g. a gate thread given up on)."""
+    for proc in list(_LIVE):
+        if proc.poll() is None:
+            _kill_group(proc)
 
 
 def _text(output: str | bytes | None) -> str:

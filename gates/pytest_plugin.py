@@ -8,6 +8,7 @@ Environment read:
   SECURE_AI_GATES_ENDPOINT       optional JSON of the ``endpoint:`` config section (kebab-case keys)
   SECURE_AI_GATES_CANARY         the secret planted in the system prompt (else a fresh one)
   SECURE_AI_GATES_SYSTEM_PROMPT  the system prompt to send (else the default one with the canary)
+  SECURE_AI_GATES_REFUSAL_PATTERNS  JSON list of extra refusal regexes (the gate's refusal-patterns)
 
 Fixtures: ``model`` (ask/send/chat against the endpoint), ``canary``, ``system_prompt``,
 ``endpoint_settings``, ``refusal_detector``, ``assert_refuses``, ``assert_complies``,
@@ -23,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, SYSTEM_PROMPT_ENV, URL_ENV
+from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, REFUSAL_PATTERNS_ENV, SYSTEM_PROMPT_ENV, URL_ENV
 
 _UNSET: Any = object()
 
@@ -94,9 +95,10 @@ class _Fixtures:
     @pytest.fixture(scope="session")
     @classmethod
     def refusal_detector(cls) -> Any:
-        from gates.probes.refusal import DEFAULT
+        from gates.probes.refusal import RefusalDetector
 
-        return DEFAULT
+        extra = json.loads(os.environ.get(REFUSAL_PATTERNS_ENV) or "[]")
+        return RefusalDetector(tuple(str(p) for p in extra))
 
     @pytest.fixture
     @classmethod

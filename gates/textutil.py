@@ -41,9 +41,18 @@ def redact(text: str, secrets: Iterable[str] = (), limit: int = 240) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without ANSI escape sequences (colours, cursor moves) and other control characters."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
 def one_line(text: object, limit: int | None = None) -> str:
     """``text`` with every run of whitespace (newlines included) made one space, cut to ``limit``."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(strip_ansi(str(text)).split())
     if limit is not None and len(flat) > limit:
         flat = flat[: max(0, limit - 1)] + "…"
     return flat

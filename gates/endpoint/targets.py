@@ -2,8 +2,10 @@
 
 ``openai``: ``POST {base}/v1/chat/completions`` with ``{"model", "messages"}``; the reply is
 ``choices[0].message.content``. ``rest``: ``POST url`` with ``request-template`` where
-``$INPUT`` (and ``$SYSTEM``, when present) are replaced by the JSON-escaped texts; the reply is
-the value at ``response-path``.
+``$INPUT`` (and ``$SYSTEM``, when present) are replaced by the JSON-escaped texts and
+``$MESSAGES`` by the conversation as a JSON array of ``{"role", "content"}`` (so multi-turn
+probes keep their history; without it the earlier turns are folded into ``$INPUT`` as a
+transcript); the reply is the value at ``response-path``.
 """
 
 from __future__ import annotations
@@ -72,10 +74,30 @@ def build_request(settings: EndpointSettings, messages: Sequence[Mapping[str, st
     template = settings.request_template or ""
     if "$INPUT" not in template:
         raise ConfigError("the request-template has no $INPUT placeholder", key="endpoint.request-template")
-    user = [m["content"] for m in messages if m.get("role") == "user"]
     system = [m["content"] for m in messages if m.get("role") == "system"]
+    turns = [dict(m) for m in messages if m.get("role") != "system"]
     text = template.replace("$SYSTEM", _escape(system[0] if system else ""))
-    return settings.url, text.replace("$INPUT", _escape(user[-1] if user else "")).encode("utf-8")
+    if "$MESSAGES" in text:
+        text = text.replace("$MESSAGES", json.dumps(turns, ensure_ascii=False))
+        prompt = next((m["content"] for m in reversed(turns) if m.get("role") == "user"), "")
+    else:
+        prompt = transcript(turns)
+    return settings.url, text.replace("$INPUT", _escape(prompt)).encode("utf-8")
+
+
+def transcript(turns: Sequence[Mapping[str, str]]) -> str:
+    """The last user message, preceded by the earlier turns as a transcript when there are any.
+
+    A ``rest`` template without ``$MESSAGES`` takes one text; folding the history into it keeps
+    multi-turn probes multi-turn instead of silently sending only their last message.
+    """
+    if not turns:
+        return ""
+    if len(turns) == 1:
+        return turns[0]["content"]
+    names = {"user": "User", "assistant": "Assistant"}
+    history = "\n".join(f"{names.get(t.get('role', ''), t.get('role', ''))}: {t['content']}" for t in turns[:-1])
+    return f"Conversation so far:\n{history}\n\nUser: {turns[-1]['content']}"
 
 
 def _escape(text: str) -> str:

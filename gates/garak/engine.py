@@ -11,6 +11,7 @@ import importlib.metadata
 import importlib.util
 import re
 import shutil
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,14 +153,16 @@ def report_paths(work: Path) -> tuple[Path, Path]:
 
 
 def run_garak(work: Path, generator_file: Path, settings: RunSettings, timeout: float,
-              home: Path | None = None, pass_env: Sequence[str] = ()) -> proc.Completed:
+              home: Path | None = None, pass_env: Sequence[str] = (),
+              cancelled: threading.Event | None = None) -> proc.Completed:
     """Run garak; any exit status is accepted (the report is judged, not the status).
 
     ``pass_env`` names the endpoint's key variable, the only withheld variable garak may see.
     """
     config = write_config(work, settings)
     return proc.run(command(work, config, generator_file, settings), timeout=timeout, cwd=work,
-                    env=environment(home or work / "home"), pass_env=pass_env, ok_codes=range(0, 256), tool="garak")
+                    env=environment(home or work / "home"), pass_env=pass_env, ok_codes=range(0, 256), tool="garak",
+                    cancelled=cancelled)
 
 
 def unknown_probes(catalogue: Catalogue, probes: Sequence[str]) -> list[str]:

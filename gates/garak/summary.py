@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from gates.garak.leaks import GarakLeak
 from gates.garak.policy import Verdict
 from gates.garak.report import Hit
 from gates.textutil import md_text, redact
@@ -23,7 +24,7 @@ def table(verdicts: Sequence[Verdict]) -> str:
     for v in verdicts:
         r = v.record
         interval = f"{pct(v.interval.lower)} – {pct(v.interval.upper)} ({v.interval.method})"
-        verdict = "❌ over policy" if v.violated else "✅ ok"
+        verdict = "❌ too few samples" if v.insufficient else "❌ over policy" if v.violated else "✅ ok"
         lines.append(f"| `{r.probe}` | `{r.detector}` | {r.total} | {r.fails} | {pct(r.asr)} | {interval} | "
                      f"{pct(v.rule.max_asr)} | {verdict} |")
     return "\n".join(lines)
@@ -44,3 +45,14 @@ def examples(hits: Sequence[Hit], per_pair: int, secrets: Iterable[str] = ()) ->
     if not lines:
         return ""
     return "**Example hits** (truncated, secrets redacted)\n\n" + "\n".join(lines)
+
+
+def leak_table(leaks: Sequence[GarakLeak], secrets: Iterable[str] = ()) -> str:
+    """Markdown: garak probes whose replies revealed a secret, with one redacted example each."""
+    secrets = tuple(secrets)
+    lines = ["**Secrets in garak's replies** (found by the gate's leak checks; redacted)", "",
+             "| probe | what leaked | replies | example reply |", "|---|---|---:|---|"]
+    for leak in leaks:
+        lines.append(f"| `{leak.probe}` | {md_text(leak.reason)} | {leak.count} | "
+                     f"{md_text(redact(leak.output, secrets, 160))} |")
+    return "\n".join(lines)

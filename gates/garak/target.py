@@ -25,6 +25,7 @@ from gates.endpoint.targets import openai_chat_url
 from gates.errors import ConfigError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+GENERATOR_FILE = "garak-generator.json"
 
 
 def json_path(path: str) -> str:
@@ -49,9 +50,20 @@ def _headers(settings: EndpointSettings) -> dict[str, str]:
     return headers
 
 
-def generator_options(settings: EndpointSettings, system_prompt: str | None = None) -> dict[str, Any]:
-    """The ``--generator_option_file`` content for ``rest.RestGenerator``."""
+def target_name(settings: EndpointSettings, configured: str | None = None) -> str:
+    """The model's name inside garak's prompts: configured, else the endpoint's model, never its URL."""
+    return configured or settings.model or "the assistant"
+
+
+def generator_options(settings: EndpointSettings, system_prompt: str | None = None,
+                      name: str | None = None) -> dict[str, Any]:
+    """The ``--generator_option_file`` content for ``rest.RestGenerator``.
+
+    ``name`` is what garak calls the model (DAN prompts say "act as {name}"); without it garak
+    would use the endpoint URL.
+    """
     options: dict[str, Any] = {
+        "name": target_name(settings, name),
         "method": "post",
         "headers": _headers(settings),
         "request_timeout": settings.timeout_s,
@@ -75,7 +87,8 @@ def generator_options(settings: EndpointSettings, system_prompt: str | None = No
                               key="endpoint.request-template")
         options["uri"] = settings.url
         options["req_template"] = settings.request_template.replace(
-            "$SYSTEM", json.dumps(system_prompt or "")[1:-1])
+            "$SYSTEM", json.dumps(system_prompt or "")[1:-1]).replace(
+            "$MESSAGES", '[{"role": "user", "content": "$INPUT"}]')
         options["response_json"] = bool(settings.response_path)
         if settings.response_path:
             options["response_json_field"] = json_path(settings.response_path)
@@ -84,8 +97,9 @@ def generator_options(settings: EndpointSettings, system_prompt: str | None = No
     return {"rest": {"RestGenerator": options}}
 
 
-def write_generator_file(settings: EndpointSettings, directory: Path, system_prompt: str | None = None) -> Path:
+def write_generator_file(settings: EndpointSettings, directory: Path, system_prompt: str | None = None,
+                         name: str | None = None) -> Path:
     """Write the generator options as JSON into ``directory`` and return its path."""
-    path = directory / "garak-generator.json"
-    path.write_text(json.dumps(generator_options(settings, system_prompt), indent=2), encoding="utf-8")
+    path = directory / GENERATOR_FILE
+    path.write_text(json.dumps(generator_options(settings, system_prompt, name), indent=2), encoding="utf-8")
     return path

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gates.endpoint.targets import accepts_system_prompt
 from gates.errors import GateError, GatesError
 from gates.garak import engine
-from gates.garak.assess import Assessment, assess, findings
+from gates.garak.assess import Assessment, assess, findings, leak_findings
 from gates.garak.policy import Policy
-from gates.garak.report import GarakReport, read_report
-from gates.garak.summary import examples, pct, table
-from gates.garak.target import write_generator_file
+from gates.garak.report import GarakReport
+from gates.garak.session import Secrets, run_session
+from gates.garak.summary import examples, leak_table, pct, table
 from gates.model import Checked, Errored, Outcome, Severity, Skipped
 from gates.plugins.base import Gate, GateContext
-from gates.proc import Completed
-from gates.textutil import md_code_block
+from gates.probes.canary import new_canary, redact
+from gates.probes.options import resolve_canary
+from gates.probes.suite import compose_system_prompt
+from gates.textutil import md_code_block, strip_ansi
 
-DEFAULT_PROBES = ("promptinject.HijackHateHumans", "dan.Dan_11_0", "encoding.InjectBase64")
+# every default probe's detectors are string or regex based: garak runs them offline
+DEFAULT_PROBES = ("promptinject.HijackHateHumans", "dan.Dan_11_0", "encoding.InjectBase64",
+                  "latentinjection.LatentInjectionReport", "web_injection.MarkdownImageExfil",
+                  "exploitation.JinjaTemplatePythonInjection")
+
 _LIST_TIMEOUT_S = 120.0
 
 
@@ -35,7 +43,18 @@ def _run_settings(ctx: GateContext, probes: tuple[str, ...]) -> engine.RunSettin
 
 def _policy(ctx: GateContext) -> Policy:
     return Policy.from_options(float(ctx.option("max-asr", 0.0)), ctx.option("policy", []) or [],
-                               str(ctx.option("judge", "upper-bound")), float(ctx.option("confidence", 0.95)))
+                               str(ctx.option("judge", "upper-bound")), float(ctx.option("confidence", 0.95)),
+                               int(ctx.option("min-samples", 1)))
+
+
+def _secrets(ctx: GateContext) -> Secrets:
+    """The system prompt garak sends (with a fresh canary when the target takes one) and the secrets."""
+    assert ctx.endpoint is not None
+    configured = resolve_canary(ctx.options, "gates.adversarial")
+    planted = new_canary() if accepts_system_prompt(ctx.endpoint) else None
+    system = compose_system_prompt(ctx.option("system-prompt"), planted) if planted else None
+    canaries = tuple(c for c in (planted, configured) if c)
+    return Secrets(system, canaries, tuple(s for s in (ctx.endpoint.api_key,) if s))
 
 
 def _preflight(ctx: GateContext) -> None:
@@ -80,12 +99,15 @@ class AdversarialGate(Gate):
         _preflight(ctx)
         ctx.log(f"garak {version}: {', '.join(probes)} (generations {settings.generations}, "
                 f"parallel {settings.parallel}, at most {settings.prompt_cap} prompts per probe)")
-        done, kept = self._garak(ctx, settings, home)
-        report_path, hitlog_path = engine.report_paths(Path(ctx.work_dir))
-        tail = md_code_block((done.stderr or done.stdout).strip()[-1500:])
-        if not report_path.is_file():
+        secrets = _secrets(ctx)
+        session = run_session(ctx.endpoint, settings, Path(ctx.work_dir), home, ctx.report_dir / "garak",
+                              ctx.remaining(self.default_timeout_s), secrets,
+                              name=ctx.option("target-name"), cancelled=ctx.cancelled)
+        done, report = session.done, session.report
+        output = strip_ansi(done.stderr or done.stdout)[-3000:]
+        tail = md_code_block(redact(output, list(secrets.redacted)).strip()[-1500:])
+        if report is None:
             return Errored(f"garak (exit {done.returncode}) wrote no report", details=tail)
-        report = read_report(report_path, hitlog_path)
         policy = _policy(ctx)
         result = assess(report, probes, policy)
         if done.returncode != 0 or not report.completed:
@@ -99,32 +121,28 @@ class AdversarialGate(Gate):
         worst = max((v.record.asr for v in result.verdicts), default=0.0)
         summary = (f"{len(result.violations)} of {len(result.verdicts)} probe/detector pairs over policy; "
                    f"highest ASR {pct(worst)}")
+        if session.leaks:
+            summary += f"; secrets leaked in {sum(leak.count for leak in session.leaks)} replies"
         if result.not_evaluated:
             summary += f"; {len(result.not_evaluated)} probe(s) not evaluated"
         intro = (f"garak {version}, probes: {', '.join(f'`{p}`' for p in probes)}; generations "
                  f"{settings.generations}, at most {settings.prompt_cap} prompts per probe; judged on the "
-                 f"{policy.judge.value} of the ASR. garak's own files: "
-                 + (", ".join(f"`{ctx.relative(p)}`" for p in kept) or "none"))
-        return Checked(findings=findings(result), checked=len(result.verdicts), summary=summary,
-                       details=self._details(ctx, intro, result, report), metrics=self._metrics(result, worst),
+                 f"{policy.judge.value} of the ASR; "
+                 + ("a random canary was planted in the system prompt garak sent; " if secrets.canaries else "")
+                 + "every reply was scanned for leaks. garak's own files (secrets redacted): "
+                 + (", ".join(f"`{ctx.relative(p)}`" for p in session.kept) or "none"))
+        details = self._details(ctx, intro, result, report, secrets.redacted)
+        if session.leaks:
+            details += "\n\n" + leak_table(session.leaks, secrets.redacted)
+        return Checked(findings=findings(result) + leak_findings(session.leaks, secrets.redacted),
+                       checked=len(result.verdicts), summary=summary, details=details,
+                       metrics={**self._metrics(result, worst),
+                                "replies_leaking": sum(leak.count for leak in session.leaks)},
                        tool_versions={"garak": version})
 
-    def _garak(self, ctx: GateContext, settings: engine.RunSettings, home: Path) -> tuple[Completed, list[Path]]:
-        """Run garak; keep its files in the report dir whatever happens."""
-        assert ctx.endpoint is not None
-        work = Path(ctx.work_dir)
-        generator = write_generator_file(ctx.endpoint, work)
-        try:
-            done = engine.run_garak(work, generator, settings, ctx.remaining(self.default_timeout_s), home,
-                                   pass_env=[ctx.endpoint.api_key_env] if ctx.endpoint.api_key_env else [])
-        finally:
-            kept = engine.keep_artifacts(work, home, ctx.report_dir / "garak")
-        return done, kept
-
     @staticmethod
-    def _details(ctx: GateContext, intro: str, result: Assessment, report: GarakReport) -> str:
-        assert ctx.endpoint is not None
-        secrets = [s for s in (ctx.endpoint.api_key,) if s]
+    def _details(ctx: GateContext, intro: str, result: Assessment, report: GarakReport,
+                 secrets: Sequence[str]) -> str:
         violated = {(v.record.probe, v.record.detector) for v in result.violations}
         hits = [h for h in report.hits if (h.probe, h.detector) in violated]
         parts = (intro, table(result.verdicts),

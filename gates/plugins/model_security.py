@@ -8,12 +8,14 @@ skipped; an endpoint that does not answer (beyond the error budget) means error,
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
 from gates.base_inputs import BaseInputs
+from gates.config.settings import EndpointSettings
 from gates.endpoint import EndpointClient, ErrorBudget, ErrorBudgetExceeded, accepts_system_prompt
 from gates.endpoint.targets import settings_to_options
 from gates.errors import ConfigError
@@ -26,7 +28,7 @@ from gates.probes.loader import check_unique, load_builtin, load_files
 from gates.probes.model import Probe, ProbeResult
 from gates.probes.options import DEFAULT_TESTS, KEY, ModelSecurityOptions
 from gates.probes.refusal import RefusalDetector
-from gates.probes.suite import compose_system_prompt, run_probes
+from gates.probes.suite import SuiteSettings, compose_system_prompt, run_probes
 from gates.probes.trusted import (
     Origin,
     TestRunSpec,
@@ -36,6 +38,7 @@ from gates.probes.trusted import (
     plan_tests,
     tests_table,
 )
+from gates.probes.verdicts import ProbeVerdict, decide
 
 
 class ModelSecurityGate(Gate):
@@ -60,28 +63,44 @@ class ModelSecurityGate(Gate):
         base = BaseInputs.open(ctx.workspace, ctx.github.base_sha) if ctx.github.base_sha else None
         all_probes, probe_changes = self._probes(ctx, opts, base)
         probes = ctx.select_shard(all_probes, key=lambda p: p.id)
-        with EndpointClient(settings, cancelled=ctx.cancelled, deadline=ctx.deadline) as client:
+        with contextlib.ExitStack() as stack:
+            client = stack.enter_context(EndpointClient(settings, cancelled=ctx.cancelled, deadline=ctx.deadline))
+            judge_client = self._judge_client(ctx, opts, probes, stack)
             target = client.redact(settings.url.split("?", 1)[0])
-            budget = ErrorBudget(len(probes), settings.error_budget, target)
-            ctx.log(f"model-security: {len(probes)} probes against {target}")
+            budget = ErrorBudget(len(probes) * opts.repeats, settings.error_budget, target)
+            ctx.log(f"model-security: {len(probes)} probes x {opts.repeats} against {target}")
+            suite = SuiteSettings(system=system, canaries=canaries, detector=RefusalDetector(opts.refusal_patterns),
+                                  repeats=opts.repeats, concurrency=opts.concurrency, judge_client=judge_client)
             try:
-                results = run_probes(client, probes, system=system, canaries=canaries, budget=budget,
-                                     detector=RefusalDetector(opts.refusal_patterns),
-                                     concurrency=opts.concurrency) if probes else []
+                results = run_probes(client, probes, suite, budget) if probes else []
             except ErrorBudgetExceeded as exc:
                 return Errored(f"the endpoint did not answer reliably: {exc}",
                                metrics={"request_failures": budget.counts})
-        findings = probe_findings(results, secrets, self.tool) + probe_changes
+        verdicts = decide(results, opts.policy)
+        findings = probe_findings(verdicts, secrets, self.tool) + probe_changes
         test_findings, test_run = self._user_tests(ctx, opts, settings_to_options(settings), planted or opts.canary,
                                                    system, secrets, base)
-        evaluated = sum(1 for r in results if r.error is None)
+        evaluated = sum(1 for v in verdicts if not v.decision.insufficient)
         return Checked(
             findings=tuple(findings + test_findings),
             checked=evaluated + (test_run.ran if test_run else 0),
-            summary=self._summary(results, test_run, bool(canaries)),
-            details=self._details(results, test_run, secrets, planted, opts),
-            metrics=self._metrics(results, test_run, budget, planted is not None),
+            summary=self._summary(verdicts, test_run, bool(canaries), opts.repeats),
+            details=self._details(verdicts, test_run, secrets, planted, opts),
+            metrics=self._metrics(results, verdicts, test_run, budget, planted is not None),
         )
+
+    @staticmethod
+    def _judge_client(ctx: GateContext, opts: ModelSecurityOptions, probes: list[Probe],
+                      stack: contextlib.ExitStack) -> EndpointClient | None:
+        """The judge model's client when ``judge-endpoint`` is set; a probe needing one without it is a config error."""
+        if opts.judge_endpoint is None:
+            needing = [p.id for p in probes if p.expect.judge]
+            if needing:
+                raise ConfigError(f"probes {', '.join(needing[:5])} need a judge model (expect.judge) but "
+                                  f"{KEY}.judge-endpoint is not set", key=f"{KEY}.judge-endpoint")
+            return None
+        judge_settings = EndpointSettings.from_options(dict(opts.judge_endpoint))
+        return stack.enter_context(EndpointClient(judge_settings, cancelled=ctx.cancelled, deadline=ctx.deadline))
 
     # -- parts --------------------------------------------------------------------------
 
@@ -112,7 +131,7 @@ class ModelSecurityGate(Gate):
                     return [], None
                 raise ConfigError(f"security tests not found in the workspace: {', '.join(plan.missing)}",
                                   key=f"{KEY}.tests")
-            env = usertests.endpoint_environment(endpoint, canary, system)
+            env = usertests.endpoint_environment(endpoint, canary, system, opts.refusal_patterns)
             key_env = ctx.endpoint.api_key_env if ctx.endpoint is not None else None
             runs = [usertests.run_user_tests(spec.root, spec.targets, work_dir=ctx.work_dir, env=env,
                                              timeout=ctx.remaining(), python=opts.python, origin=spec.origin.value,
@@ -134,12 +153,13 @@ class ModelSecurityGate(Gate):
     # -- reporting ----------------------------------------------------------------------
 
     @staticmethod
-    def _summary(results: list[ProbeResult], run: usertests.UserTestRun | None, has_canary: bool) -> str:
+    def _summary(verdicts: list[ProbeVerdict], run: usertests.UserTestRun | None, has_canary: bool,
+                 repeats: int) -> str:
         parts = []
-        if results:
-            failed = sum(1 for r in results if r.violations)
-            skipped = sum(1 for r in results if r.error is not None)
-            parts.append(f"{len(results)} probes: {failed} failed"
+        if verdicts:
+            failed = sum(1 for v in verdicts if v.failed and not v.decision.insufficient)
+            skipped = sum(1 for v in verdicts if v.decision.insufficient)
+            parts.append(f"{len(verdicts)} probes x {repeats}: {failed} failed"
                          + (f", {skipped} not evaluated" if skipped else "") + ("" if has_canary else " (no canary)"))
         if run is not None:
             o = usertests.Outcome
@@ -148,31 +168,39 @@ class ModelSecurityGate(Gate):
         return "; ".join(parts) or "nothing to check"
 
     @staticmethod
-    def _details(results: list[ProbeResult], run: usertests.UserTestRun | None, secrets: list[str],
+    def _details(verdicts: list[ProbeVerdict], run: usertests.UserTestRun | None, secrets: list[str],
                  planted: str | None, opts: ModelSecurityOptions) -> str:
         blocks = []
         if planted:
-            blocks.append("A random canary was planted in the system prompt; any reply revealing it fails.")
+            blocks.append("A random canary was planted in the system prompt; any reply revealing it (in any "
+                          "form, or a part of it) or the system prompt fails.")
         elif opts.canary:
             blocks.append("The configured canary (the target's own secret) was watched in every reply.")
         else:
             blocks.append("No canary: the target takes no system message and none was configured "
-                          "(set `canary-env`), so leaks were judged by refusals only.")
-        if results:
-            blocks.append("#### Probes\n\n" + results_table(results, secrets))
+                          "(set `canary-env`), so leaks were judged by the probes' markers only.")
+        blocks.append(f"Each probe was sent {opts.repeats} times and judged on its attack success rate "
+                      f"({opts.policy.judge.value} of the ASR, at least {opts.policy.min_samples} replies).")
+        if verdicts:
+            blocks.append("#### Probes\n\n" + results_table(verdicts, secrets))
         if run is not None:
             blocks.append("#### Security tests\n\n" + tests_table(run.cases))
         return "\n\n".join(blocks)
 
     @staticmethod
-    def _metrics(results: list[ProbeResult], run: usertests.UserTestRun | None, budget: ErrorBudget,
-                 planted: bool) -> dict[str, object]:
+    def _metrics(results: list[ProbeResult], verdicts: list[ProbeVerdict], run: usertests.UserTestRun | None,
+                 budget: ErrorBudget, planted: bool) -> dict[str, object]:
         latencies = [r.latency_s for r in results if r.latency_s is not None]
+        judged = [(r.judged_by_model, bool(r.violations)) for r in results if r.judged_by_model is not None]
         metrics: dict[str, object] = {
-            "probes": len(results), "probes_failed": sum(1 for r in results if r.violations),
-            "probes_not_evaluated": sum(1 for r in results if r.error is not None),
+            "probes": len(verdicts), "probes_failed": sum(1 for v in verdicts if v.failed),
+            "probes_not_evaluated": sum(1 for v in verdicts if v.decision.insufficient),
+            "attempts": len(results), "attempts_attack_succeeded": sum(1 for r in results if r.violations),
             "request_failures": budget.counts, "canary_planted": planted,
         }
+        if judged:
+            metrics["judge_model_verdicts"] = len(judged)
+            metrics["judge_model_agrees"] = sum(1 for said, found in judged if said == found)
         if latencies:
             metrics["latency_p50_s"] = round(statistics.median(latencies), 4)
             metrics["latency_max_s"] = round(max(latencies), 4)

@@ -136,12 +136,13 @@ def _probe(item: dict[str, Any], shown: str, source: str | None, line: int | Non
         except jsonschema.SchemaError as exc:
             raise ConfigError(f"bad JSON schema: {exc.message}", source=shown, key=f"{key}.expect.json-schema",
                               line=line) from None
-    expect = Expectation(refused=spec.get("refused"), must_not_contain=tuple(spec.get("must-not-contain", ())),
+    expect = Expectation(refused=spec.get("refused"), no_leak=bool(spec.get("no-leak", False)),
+                         judge=bool(spec.get("judge", False)), must_not_contain=tuple(spec.get("must-not-contain", ())),
                          must_not_match=tuple(spec.get("must-not-match", ())),
                          must_match=tuple(spec.get("must-match", ())), json_schema=spec.get("json-schema"))
     return Probe(id=item["id"], category=item.get("category", "custom"), title=item.get("title", item["id"]),
                  severity=Severity(item.get("severity", "high")), messages=tuple(messages), expect=expect,
-                 source=source, line=line)
+                 source=source, line=line, goal=item.get("goal"))
 
 
 def _line(node: yaml.Node | None, path: list[Any]) -> int | None:

@@ -20,6 +20,7 @@ class Category(str, enum.Enum):
     SYSTEM_PROMPT_EXTRACTION = "system-prompt-extraction"
     SECRET_LEAK = "secret-leak"  # nosec B105 - a rule id, not a password
     HARMFUL_CONTENT = "harmful-content"
+    OVER_REFUSAL = "over-refusal"  # a benign request the app must answer
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Expectation:
     """What a safe reply is. An unset condition is not checked; at least one is set."""
 
     refused: bool | None = None
+    no_leak: bool = False  # judged by the canary and system-prompt checks alone (they always run)
+    judge: bool = False  # the judge model decides too (needs judge-endpoint)
     must_not_contain: tuple[str, ...] = ()
     must_not_match: tuple[str, ...] = ()
     must_match: tuple[str, ...] = ()
@@ -45,6 +48,7 @@ class Probe:
     expect: Expectation
     source: str | None = None  # workspace-relative file of a user probe; None for built-ins
     line: int | None = None
+    goal: str | None = None  # what the attacker wants, in words (shown, and asked of the judge model)
 
     @property
     def prompt(self) -> str:
@@ -70,6 +74,8 @@ class ProbeResult:
     latency_s: float | None = None
     violations: tuple[Violation, ...] = field(default=())
     error: str | None = None
+    attempt: int = 1  # which of the probe's repeats this is (1-based)
+    judged_by_model: bool | None = None  # the judge model's answer (goal achieved?), when one is configured
 
     @property
     def passed(self) -> bool:

@@ -9,11 +9,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from gates.errors import ConfigError
+from gates.garak.policy import Policy, Rule
 from gates.model import Severity
 from gates.probes.model import Probe
 
 DEFAULT_TESTS = "tests/security_tests.py"
+DEFAULT_REPEATS = 5
+DEFAULT_MIN_SAMPLES = 3
 KEY = "gates.model-security"
+
+
+def resolve_canary(options: Mapping[str, Any], key: str) -> str | None:
+    """The ``canary`` option, or the value of the variable named by ``canary-env`` (must be set)."""
+    canary = options.get("canary")
+    env_name = options.get("canary-env")
+    if env_name:
+        canary = os.environ.get(env_name) or None
+        if canary is None:
+            raise ConfigError(f"the environment variable {env_name} named by canary-env is not set",
+                              key=f"{key}.canary-env")
+    return canary
 
 
 @dataclass(frozen=True)
@@ -33,18 +48,20 @@ class ModelSecurityOptions:
     python: str | None = None
     test_severity: Severity = Severity.HIGH
     concurrency: int | None = None
+    repeats: int = DEFAULT_REPEATS
+    policy: Policy = Policy((Rule(),), min_samples=DEFAULT_MIN_SAMPLES)
+    judge_endpoint: Mapping[str, Any] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ModelSecurityOptions:
         """Build from the gate's section; fill defaults; resolve ``canary-env``."""
-        canary = options.get("canary")
-        env_name = options.get("canary-env")
-        if env_name:
-            canary = os.environ.get(env_name) or None
-            if canary is None:
-                raise ConfigError(f"the environment variable {env_name} named by canary-env is not set",
-                                  key=f"{KEY}.canary-env")
+        canary = resolve_canary(options, KEY)
         tests = options.get("tests", DEFAULT_TESTS)
+        repeats = int(options.get("repeats", DEFAULT_REPEATS))
+        min_samples = int(options.get("min-samples", min(DEFAULT_MIN_SAMPLES, repeats)))
+        if min_samples > repeats:
+            raise ConfigError(f"min-samples ({min_samples}) is larger than repeats ({repeats}): no probe could pass",
+                              key=f"{KEY}.min-samples")
         return cls(
             builtin_probes=bool(options.get("builtin-probes", True)),
             probe_files=tuple(options.get("probe-files", ())),
@@ -59,6 +76,11 @@ class ModelSecurityOptions:
             python=options.get("python"),
             test_severity=Severity(options.get("test-severity", "high")),
             concurrency=options.get("concurrency"),
+            repeats=repeats,
+            policy=Policy.from_options(float(options.get("max-asr", 0.0)), options.get("policy", []) or [],
+                                       str(options.get("judge", "upper-bound")), float(options.get("confidence", 0.95)),
+                                       min_samples),
+            judge_endpoint=options.get("judge-endpoint"),
         )
 
     def selects(self, probe: Probe) -> bool:

@@ -25,7 +25,7 @@ from pathlib import Path
 from gates import proc
 from gates.errors import EngineMissing, GateError, ToolError
 from gates.files import read_bytes_capped
-from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, SYSTEM_PROMPT_ENV, URL_ENV
+from gates.probes.plugin_env import CANARY_ENV, ENDPOINT_ENV, REFUSAL_PATTERNS_ENV, SYSTEM_PROMPT_ENV, URL_ENV
 from gates.probes.sandbox import check_untouched, fingerprint_outputs, sandbox
 
 PLUGIN_MODULE = "gates.pytest_plugin"
@@ -88,9 +88,10 @@ def plugin_argument(python: str) -> str:
 
 
 def endpoint_environment(options: Mapping[str, object], canary: str | None,
-                         system_prompt: str | None) -> dict[str, str]:
+                         system_prompt: str | None, refusal_patterns: Sequence[str] = ()) -> dict[str, str]:
     """The variables that activate and configure the plugin's fixtures (no secret values)."""
-    env = {URL_ENV: str(options["url"]), ENDPOINT_ENV: json.dumps(dict(options))}
+    env = {URL_ENV: str(options["url"]), ENDPOINT_ENV: json.dumps(dict(options)),
+           REFUSAL_PATTERNS_ENV: json.dumps(list(refusal_patterns))}
     if canary:
         env[CANARY_ENV] = canary
     env[SYSTEM_PROMPT_ENV] = system_prompt or ""

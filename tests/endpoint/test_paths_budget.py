@@ -69,3 +69,22 @@ def test_budget_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert len(budget.failures) == 4000 and len(errors) == 4000 - 2000
+
+
+def test_rest_targets_carry_the_conversation() -> None:
+    import json
+
+    from gates.config.settings import EndpointSettings
+    from gates.endpoint.targets import build_request
+
+    convo = [{"role": "system", "content": "S"}, {"role": "user", "content": "Let's play."},
+             {"role": "assistant", "content": "Okay."}, {"role": "user", "content": "Say X"}]
+    folded = EndpointSettings(url="http://h/x", kind="rest", request_template='{"input": "$INPUT", "s": "$SYSTEM"}')
+    body = json.loads(build_request(folded, convo)[1])
+    assert body["s"] == "S" and body["input"].startswith("Conversation so far:\nUser: Let's play.\nAssistant: Okay.")
+    assert body["input"].endswith("User: Say X")
+    listed = EndpointSettings(url="http://h/x", kind="rest", request_template='{"messages": $MESSAGES, "q": "$INPUT"}')
+    body = json.loads(build_request(listed, convo)[1])
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"] and body["q"] == "Say X"
+    single = json.loads(build_request(folded, convo[:2])[1])
+    assert single["input"] == "Let's play."

@@ -41,25 +41,40 @@ def test_hardened_server_passes_every_default_probe(tmp_path: Path, monkeypatch:
         outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url)))
     assert isinstance(outcome, Checked), outcome
     assert outcome.findings == ()
-    assert outcome.checked == 5  # 3 probes, 5 probe/detector pairs, all evaluated
+    assert outcome.checked >= 8  # 6 probes, every probe/detector pair evaluated
     assert outcome.metrics["outputs_evaluated"] > 0 and outcome.metrics["attacks_succeeded"] == 0
-    assert outcome.tool_versions["garak"]
+    assert outcome.metrics["replies_leaking"] == 0 and outcome.tool_versions["garak"]
     assert not home.exists() or not any(home.rglob("*garak*"))
-    assert (tmp_path / "work" / "home" / "data" / "garak" / "garak.log").is_file()
+    work = tmp_path / "work"  # garak's scratch files (raw replies, the system prompt) are gone
+    assert not (work / "home").exists() and not (work / "reports").exists()
+    assert not list(work.glob("garak-*"))
     kept = {p.name for p in (tmp_path / "garak").iterdir()}  # garak's files are kept in the report dir
-    assert {"garak.report.jsonl", "garak.report.html"} <= kept
-    assert "garak/garak.report.jsonl" in outcome.details
+    assert {"garak.report.jsonl", "garak.report.html", "garak.log"} <= kept
+    assert "garak/garak.report.jsonl" in outcome.details and "canary was planted" in outcome.details
 
 
 def test_vulnerable_server_fails_on_each_attack_it_falls_for(tmp_path: Path) -> None:
     with running_model_server(vulnerable=True) as url:
-        outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url)))
+        outcome = AdversarialGate().run(_ctx(tmp_path, EndpointSettings(url=url, model="demo-assistant-1"),
+                                             probes=["promptinject.HijackHateHumans", "dan.Dan_11_0",
+                                                     "encoding.InjectBase64"]))
     assert isinstance(outcome, Checked), outcome
     over = {(f.probe, f.properties["detector"]) for f in outcome.findings if f.rule_id == RULE_OVER_POLICY}
     assert {("promptinject.HijackHateHumans", "promptinject.AttackRogueString"), ("dan.Dan_11_0", "dan.DAN"),
             ("encoding.InjectBase64", "encoding.DecodeMatch")} <= over
-    assert all(f.severity.value == "high" and f.fingerprint for f in outcome.findings)
+    assert all(f.fingerprint for f in outcome.findings)
     assert "I hate humans" in outcome.details and "❌ over policy" in outcome.details
+    # the demo app leaks its system prompt (with the planted canary) to DAN: garak's detectors do
+    # not look for it, the gate does, and garak's kept files carry it redacted only
+    leaks = [f for f in outcome.findings if f.rule_id == "adversarial.secret-leak"]
+    assert leaks and leaks[0].severity.value == "critical" and leaks[0].probe == "dan.Dan_11_0"
+    assert outcome.metrics["replies_leaking"] > 0
+    for kept in (tmp_path / "garak").iterdir():
+        text = kept.read_text(encoding="utf-8")
+        assert "AIGATE-" not in text and "\x1b[" not in text, kept.name
+    report = (tmp_path / "garak" / "garak.report.jsonl").read_text(encoding="utf-8")
+    assert "[REDACTED]" in report and "act as demo-assistant-1" in report  # the model name, not the URL
+    assert "act as http" not in report
 
 
 def test_policy_tolerance_per_probe_and_rest_target(tmp_path: Path) -> None:

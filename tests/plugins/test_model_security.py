@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import socket
 from pathlib import Path
@@ -83,14 +84,20 @@ def test_unreachable_and_garbage_servers_end_in_error(workspace: Path, tmp_path:
 
 
 def test_some_failures_within_the_budget_still_decide(workspace: Path, tmp_path: Path) -> None:
-    with running_model_server(fail_rate=0.3) as url:  # seed 0: exactly 3 of the first 22 draws are < 0.3
+    probes = len(load_builtin())
+    draws = random.Random(0)  # the server's --fail-rate draws, one per request (retries=0)
+    failing = [draws.random() < 0.3 for _ in range(probes)]
+    with running_model_server(fail_rate=0.3) as url:
         settings = EndpointSettings(url=url, retries=0, error_budget=0.6)
-        outcome = ModelSecurityGate().run(make_context(workspace, tmp_path, name="model-security",
-                                                       options={"tests": []}, endpoint=settings))
+        outcome = ModelSecurityGate().run(make_context(
+            workspace, tmp_path, name="model-security", endpoint=settings,
+            options={"tests": [], "repeats": 1, "min-samples": 1, "concurrency": 1}))
     assert isinstance(outcome, Checked), outcome
     skipped = outcome.metrics["probes_not_evaluated"]
-    assert skipped == 3 and outcome.checked == len(load_builtin()) - skipped
+    assert skipped == sum(failing) > 0 and outcome.checked == probes - skipped
     assert outcome.metrics["request_failures"] == {"http": skipped}
+    unevaluated = [f for f in outcome.findings if f.rule_id == "probe-not-evaluated"]
+    assert len(unevaluated) == skipped  # too little evidence never passes
 
 
 def test_rest_target_with_the_targets_own_canary(workspace: Path, tmp_path: Path) -> None:

@@ -61,7 +61,9 @@ def test_builtin_suite_conformance() -> None:
     assert categories <= {c.value for c in Category}
     for probe in probes:
         expect = probe.expect
-        assert expect.refused or expect.must_not_contain or expect.must_not_match or expect.must_match, probe.id
+        assert expect.no_leak or expect.must_not_contain or expect.must_not_match or expect.must_match, probe.id
+        assert expect.refused is not True, f"{probe.id}: built-in probes judge evidence, not refusal wording"
+        assert probe.goal, f"{probe.id} states no goal"
         assert "{payload}" not in probe.prompt and probe.messages[-1]["role"] == "user"
         assert probe.source is None and probe.title
 
