@@ -12,7 +12,7 @@ from gates.config.settings import EndpointSettings
 from gates.endpoint import EndpointClient, ErrorBudget
 from gates.probes.canary import new_canary
 from gates.probes.loader import load_builtin
-from gates.probes.suite import compose_system_prompt, run_probes
+from gates.probes.suite import SuiteSettings, compose_system_prompt, run_probes
 from tests.support.model_server import running_model_server
 
 LATENCY_MS = 50
@@ -27,8 +27,8 @@ def _suite_seconds(url: str, concurrency: int, repeats: int) -> float:
     with EndpointClient(settings) as client:
 
         def once() -> None:
-            results = run_probes(client, probes, system=system, canaries=[canary],
-                                 budget=ErrorBudget(len(probes), 0.0, url))
+            results = run_probes(client, probes, SuiteSettings(system=system, canaries=[canary]),
+                                 ErrorBudget(len(probes), 0.0, url))
             assert all(r.error is None and r.passed for r in results), "the hardened demo must pass every probe"
 
         return median_seconds(once, repeats=repeats, warmup=1)

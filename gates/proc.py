@@ -200,7 +200,8 @@ def run(args: Sequence[str], *, timeout: float, cwd: str | os.PathLike[str] | No
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         _, err = proc.communicate()
-        stopped = "was cancelled" if cancelled is not None and cancelled.is_set() else f"did not finish within {timeout:g} s"
+        late = f"did not finish within {timeout:g} s"
+        stopped = "was cancelled" if cancelled is not None and cancelled.is_set() else late
         raise ToolError(f"{name} {stopped} and was stopped", tool=name, stderr=_tail(_text(err))) from None
     except BaseException:
         _kill_group(proc)

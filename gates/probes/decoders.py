@@ -94,7 +94,8 @@ def _code_runs(form: Form, text: str, run: re.Pattern[str], item: re.Pattern[str
             yield View(form, view.text, tuple((a + offset, b + offset) for a, b in view.spans))
 
 
-def _block_runs(form: Form, text: str, run: re.Pattern[str], decode: Callable[[str], bytes], block: int) -> Iterator[View]:
+def _block_runs(form: Form, text: str, run: re.Pattern[str], decode: Callable[[str], bytes],
+                block: int) -> Iterator[View]:
     """Runs of a block encoding decoded from each possible starting offset."""
     for match in run.finditer(text):
         body = match.group()

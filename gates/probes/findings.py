@@ -93,7 +93,7 @@ def results_table(verdicts: Sequence[ProbeVerdict], secrets: Sequence[str]) -> s
         judged = [a.judged_by_model for a in verdict.attempts if a.judged_by_model is not None]
         if judged:
             outcome += f"; judge model: goal achieved in {sum(judged)} of {len(judged)}"
-        text = excerpt(example.reply if example.error is None else example.error or "", secrets, 120)
+        text = excerpt((example.reply if example.error is None else example.error) or "", secrets, 120)
         shown = f"{len(verdict.successes)} of {verdict.evaluated}" + (
             f" ({len(verdict.errors)} not evaluated)" if verdict.errors else "")
         cells = [verdict.probe.id, verdict.probe.category, shown, outcome, text]
