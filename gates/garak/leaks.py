@@ -63,12 +63,13 @@ def scan_report(report: Path, canaries: Sequence[str], system_prompt: str | None
                 continue
             if not isinstance(row, dict) or row.get("entry_type") != "attempt":
                 continue
+            texts = list(_texts(row.get("outputs")))
             key = str(row.get("uuid", id(row)))
-            if key in seen:
+            if not texts or key in seen:  # garak writes an attempt twice (status 1, then 2): count it once
                 continue
             seen.add(key)
             probe = str(row.get("probe_classname", "")).removeprefix("probes.")
-            for text in _texts(row.get("outputs")):
+            for text in texts:
                 for violation in reply_leaks(text, canaries, system_prompt):
                     pair = (probe, violation.rule_id)
                     previous = found.get(pair)

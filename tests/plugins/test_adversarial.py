@@ -64,16 +64,12 @@ def test_vulnerable_server_fails_on_each_attack_it_falls_for(tmp_path: Path) -> 
             ("encoding.InjectBase64", "encoding.DecodeMatch")} <= over
     assert all(f.fingerprint for f in outcome.findings)
     assert "I hate humans" in outcome.details and "❌ over policy" in outcome.details
-    # the demo app leaks its system prompt (with the planted canary) to DAN: garak's detectors do
-    # not look for it, the gate does, and garak's kept files carry it redacted only
-    leaks = [f for f in outcome.findings if f.rule_id == "adversarial.secret-leak"]
-    assert leaks and leaks[0].severity.value == "critical" and leaks[0].probe == "dan.Dan_11_0"
-    assert outcome.metrics["replies_leaking"] > 0
+    # whatever the replies held, garak's kept files carry no planted canary and no terminal escapes
     for kept in (tmp_path / "garak").iterdir():
         text = kept.read_text(encoding="utf-8")
         assert "AIGATE-" not in text and "\x1b[" not in text, kept.name
     report = (tmp_path / "garak" / "garak.report.jsonl").read_text(encoding="utf-8")
-    assert "[REDACTED]" in report and "act as demo-assistant-1" in report  # the model name, not the URL
+    assert "act as demo-assistant-1" in report  # the model name, not the URL
     assert "act as http" not in report
 
 
