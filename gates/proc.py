@@ -33,6 +33,7 @@ from gates.errors import ToolError
 from gates.tooloutput import essential
 
 _STDERR_TAIL = 4000
+_LIVE: set[subprocess.Popen[Any]] = set()  # processes started and not yet reaped
 # The parent of our package: appended (never prepended) to a child's sys.path for our own modules.
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
 WITHHELD_PREFIXES = ("INPUT_", "ACTIONS_")
