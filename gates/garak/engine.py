@@ -165,6 +165,14 @@ def run_garak(work: Path, generator_file: Path, settings: RunSettings, timeout: 
                     cancelled=cancelled)
 
 
+def remove_scratch(work: Path, home: Path) -> None:
+    """Delete garak's raw files (reports, log, cache, generator options with the system prompt)."""
+    for directory in (work / "reports", home):
+        shutil.rmtree(directory, ignore_errors=True)
+    for name in ("garak-config.yaml", "garak-generator.json"):
+        (work / name).unlink(missing_ok=True)
+
+
 def unknown_probes(catalogue: Catalogue, probes: Sequence[str]) -> list[str]:
     """The requested names the installed garak does not have."""
     return [p for p in probes if not catalogue.knows(p)]
