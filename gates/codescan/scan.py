@@ -58,7 +58,9 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
 def scan_notebooks(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
                    remaining: Callable[[], float]) -> tuple[list[Issue], tuple[str, ...], int]:
     """Issues in the notebooks under ``targets`` (mapped to cells), the notebooks checked, their lines of code."""
-    found = discover(root, opts, targets, remaining(), include="*" + notebooks.SUFFIX)
+    # bandit's discovery keeps every file named as a target whatever the glob: only notebooks here
+    found = [name for name in discover(root, opts, targets, remaining(), include="*" + notebooks.SUFFIX)
+             if name.lower().endswith(notebooks.SUFFIX)]
     if not found:
         return [], (), 0
     scratch = work_dir / "notebooks"

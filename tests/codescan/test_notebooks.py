@@ -41,3 +41,13 @@ def test_magics_and_shell_lines_keep_line_numbers() -> None:
     assert _neutralise(["%pip install x", "  !ls", "x = !ls -l", "y?", "print(1)"]) == [
         "pass", "  pass", "x = None", "pass", "print(1)"]
     assert _neutralise(["%%bash", "rm -rf /"]) == ["", ""]
+
+
+def test_a_python_file_named_as_a_path_is_not_read_as_a_notebook(tmp_path: Path) -> None:
+    """bandit's discovery keeps every file named as a target: ``paths: [app.py]`` is Python, not a notebook."""
+    (tmp_path / "app.py").write_text("import subprocess\nsubprocess.call('ls', shell=True)\n", encoding="utf-8")
+    shutil.copyfile(NOTEBOOK, tmp_path / "train.ipynb")
+    result = CodeSecurityGate().run(context(tmp_path, {"paths": ["app.py", "train.ipynb"]}))
+    assert isinstance(result, Checked) and result.metrics["parse_errors"] == 0
+    assert not any(f.rule_id == "parse-error" for f in result.findings)
+    assert {f.path for f in result.findings if f.rule_id == "B602"} == {"app.py", "train.ipynb"}
