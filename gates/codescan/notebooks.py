@@ -4,8 +4,12 @@ bandit skips ``.ipynb``. Each notebook bandit's discovery finds (same targets an
 ``*.ipynb`` instead of ``*.py``) is read as plain JSON (nbformat 4: ``cells[]`` with
 ``cell_type`` and ``source``); its code cells are concatenated into one Python file in a
 scratch directory. IPython lines that are not Python are neutralised without shifting lines:
-a line magic or shell escape (``%pip``, ``!ls``) becomes ``pass``, ``x = !ls`` becomes
-``x = None``, a cell magic (``%%bash``) blanks its whole cell. bandit (and the ML rules) run
+a shell escape (``!ls``) or a line magic whose argument is not Python (``%pip install x``)
+becomes ``pass``, ``x = !ls`` becomes ``x = None``; a line magic whose argument *is* Python
+(``%time model = torch.load(p)``, ``%timeit -n 1 f()``) keeps that code, since IPython runs it.
+A cell magic keeps its body when the body is Python (``%%capture``, ``%%time``, ``%%writefile``
+run or write Python: a magic line must not hide a cell from the scan) and blanks the cell when
+it is not (``%%bash``, ``%%html``). bandit (and the ML rules) run
 on the scratch files; every issue is mapped back to the notebook path, with the cell number
 and line inside the cell in its message and the line *of the .ipynb file* (where the
 notebook is written one source line per JSON line, as Jupyter writes it) as its line. A
@@ -14,6 +18,7 @@ notebook that is not valid JSON is a parse error, like a Python file bandit cann
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -29,6 +34,32 @@ SUFFIX = ".ipynb"
 _MAGIC = re.compile(r"^(\s*)[%!]")
 _ASSIGN_SHELL = re.compile(r"^(\s*[A-Za-z_][\w.,\s]*=\s*)[%!]")
 _HELP = re.compile(r"^\s*[\w.]+\?\??\s*$")
+_LINE_MAGIC = re.compile(r"^(\s*)%\w+[ \t]+(\S.*)$")
+_OPTION = re.compile(r"^(?:-\w+|\d+)\s+")
+
+
+def _is_python(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _magic_code(line: str) -> str | None:
+    """The Python a line magic runs (``%time x = f()`` -> ``x = f()``, options skipped), or None."""
+    match = _LINE_MAGIC.match(line)
+    if match is None:
+        return None
+    indent, rest = match.groups()
+    for _ in range(5):  # the argument, then without up to four leading options (``-n 1``, ``-r 3``)
+        if _is_python(rest):
+            return indent + rest
+        stripped = _OPTION.sub("", rest, count=1)
+        if stripped == rest:
+            return None
+        rest = stripped
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,12 +79,16 @@ def _source_lines(cell: dict[str, Any]) -> list[str]:
 
 def _neutralise(lines: list[str]) -> list[str]:
     if lines and lines[0].lstrip().startswith("%%"):
-        return [""] * len(lines)  # a cell magic: the cell is not Python
+        body = _neutralise(lines[1:])  # %%capture, %%time, %%writefile x.py: the body is Python IPython runs
+        return ["", *body] if _is_python("\n".join(body)) else [""] * len(lines)  # %%bash, %%html: not Python
     out = []
     for line in lines:
         assign = _ASSIGN_SHELL.match(line)
+        code = None if assign or line.lstrip().startswith("!") else _magic_code(line)
         if assign:
             out.append(assign.group(1) + "None")
+        elif code is not None:
+            out.append(code)
         elif _MAGIC.match(line) or _HELP.match(line):
             out.append(line[: len(line) - len(line.lstrip())] + "pass")
         else:

@@ -43,6 +43,12 @@ def test_magics_and_shell_lines_keep_line_numbers() -> None:
     assert _neutralise(["%%bash", "rm -rf /"]) == ["", ""]
 
 
+def test_magics_that_run_python_keep_it() -> None:
+    assert _neutralise(["%%capture", "m = torch.load(p)", "!ls"]) == ["", "m = torch.load(p)", "pass"]
+    assert _neutralise(["%time m = torch.load(p)", "  %timeit -n 1 -r 3 f()", "%cd /tmp"]) == [
+        "m = torch.load(p)", "  f()", "pass"]
+
+
 def test_a_python_file_named_as_a_path_is_not_read_as_a_notebook(tmp_path: Path) -> None:
     """bandit's discovery keeps every file named as a target: ``paths: [app.py]`` is Python, not a notebook."""
     (tmp_path / "app.py").write_text("import subprocess\nsubprocess.call('ls', shell=True)\n", encoding="utf-8")
