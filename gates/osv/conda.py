@@ -4,8 +4,10 @@ pip-audit and the PyPI advisories know PyPI packages only. The ``pip:`` section 
 environment file names PyPI requirements; they are audited like a requirements file (resolved
 with their dependencies, since the section is no lock). Every other entry of
 ``dependencies`` is a conda package (``numpy=1.26``, ``conda-forge::pytorch``): it is *not*
-audited, and the gate says which. A file that is not YAML, or whose ``dependencies`` is not
-a list, is a :class:`~gates.errors.ConfigError` naming the file and line.
+audited, and the gate says which. A file that is not YAML, whose ``dependencies`` is not
+a list, or with a key given twice in one mapping (YAML loaders disagree on which one wins: a
+second ``dependencies:`` could hide the pip section from us while conda installs it) is a
+:class:`~gates.errors.ConfigError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -33,6 +35,30 @@ def _node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def _unique_keys(node: yaml.Node, label: str, visited: set[int] | None = None) -> None:
+    """Raise :class:`ConfigError` at a repeated key or a ``<<`` merge key in any mapping below ``node``."""
+    visited = set() if visited is None else visited
+    if id(node) in visited:  # an alias: the same node again (an alias bomb stays linear)
+        return
+    visited.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name == "<<":
+                raise ConfigError("YAML merge keys ('<<') are not supported in an environment file: write the "
+                                  "dependencies out", source=label, line=_node_line(key))
+            if name is not None and name in seen:
+                raise ConfigError(f"key {name!r} appears twice in one mapping; conda tools disagree on which "
+                                  "one counts, so the file is ambiguous", source=label, line=_node_line(key))
+            if name is not None:
+                seen.add(name)
+            _unique_keys(value, label, visited)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _unique_keys(item, label, visited)
+
+
 def read_environment(path: Path, label: str) -> CondaEnvironment:
     """Parse ``path`` (shown as ``label``) with the safe loader, keeping each entry's line."""
     try:
@@ -48,6 +74,8 @@ def read_environment(path: Path, label: str) -> CondaEnvironment:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"is not valid YAML: {getattr(exc, 'problem', exc)}", source=label,
                           line=mark.line + 1 if mark else None) from None
+    if root is not None:
+        _unique_keys(root, label)
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError("is not a conda environment (a mapping with 'dependencies')", source=label, line=1)
     deps = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "dependencies"), None)

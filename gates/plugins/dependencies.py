@@ -18,6 +18,9 @@ On a pull request an ``advisory-db`` inside the checkout is part of the change u
 the gate loads the base commit's copy (written to scratch from git objects) instead, and an
 edit to it is an ``advisory-db-changed`` finding. A database the base commit does not have is
 an error: a pull request cannot bring its own advisories.
+A lock that does not satisfy its manifest (``lock-out-of-date``) or, on a pull request, an
+audited lock the change deletes while its manifest stays (``lock-file-removed``) is a high
+finding (:mod:`gates.osv.lock_check`): the lock is what is audited, so it must be the tree.
 A CycloneDX 1.5 SBOM of the audited packages and their vulnerabilities is written to
 ``sbom.cdx.json`` in the report directory.
 """
@@ -38,11 +41,11 @@ from gates.base_inputs import BaseInputs
 from gates.errors import GateError
 from gates.fingerprint import fingerprints
 from gates.model import Checked, Finding, Outcome, Severity
-from gates.osv import pipaudit, safety, sbom
+from gates.osv import lock_check, pipaudit, safety, sbom
 from gates.osv.findings import SeverityLookup, merge, to_findings
 from gates.osv.loader import LoadedDatabase, load_database
 from gates.osv.pipaudit import AuditedDependency
-from gates.osv.plan import AuditPlan, plan
+from gates.osv.plan import DEFAULT_LOCK_FILES, AuditPlan, plan
 from gates.osv.server import OsvApi, RunningMirror
 from gates.osv.sources import AuditSource, SourceKind
 from gates.plugins.base import Gate, GateContext
@@ -88,7 +91,11 @@ class DependenciesGate(Gate):
         audited = [(d.name, d.version, r.source.label) for r in reports for d in r.dependencies if d.version]
         written = sbom.write(ctx.report_dir, audited, [f for f in findings if f.rule_id != UNAUDITED])
         result = _result(findings, reports, where, lookup, database, versions, audit_plan.notes)
-        return dataclasses.replace(result, metrics={**result.metrics, "sbom": ctx.relative(written)})
+        locks = lock_check.stale_findings(audit_plan.sources, ctx.workspace) + _removed_locks(ctx)
+        summary = result.summary + (f"; {len(locks)} lock file problem(s): "
+                                    + ", ".join(sorted({f.rule_id for f in locks})) if locks else "")
+        return dataclasses.replace(result, findings=result.findings + tuple(locks), summary=summary,
+                                   metrics={**result.metrics, "sbom": ctx.relative(written)})
 
     def _audit(self, ctx: GateContext, audit_plan: AuditPlan, osv_url: str | None) -> list[pipaudit.AuditReport]:
         """Run pip-audit on every source, in order."""
@@ -177,6 +184,14 @@ def _trusted_db(ctx: GateContext, db: Path) -> Path:
                         "its own advisory database; commit it to the base branch first")
     ctx.log(f"dependencies: advisory database {rel} read from the base commit {base.sha[:12]}")
     return ctx.work_dir / "base-advisory-db" / rel
+
+
+def _removed_locks(ctx: GateContext) -> list[Finding]:
+    """On a pull request: audited lock files of the base commit that the change deletes (manifest kept)."""
+    if not ctx.github.base_sha:
+        return []
+    base = BaseInputs.open(ctx.workspace, ctx.github.base_sha)
+    return lock_check.removed_findings(base, ctx.options, DEFAULT_LOCK_FILES, ctx.workspace)
 
 
 def _db_changed(ctx: GateContext, audit_plan: AuditPlan) -> list[Finding]:
