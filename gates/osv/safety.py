@@ -1,12 +1,14 @@
 """Safety (pyupio/safety) as an optional second source of vulnerabilities.
 
 Runs ``safety check -r FILE --output json`` (its legacy, scriptable command) for each
-requirements file. Safety has no offline mode of its own: it reads either its online service
-(an API key in an environment variable, and network access to Safety's platform) or a local
-database directory (``safety-db``: ``insecure.json`` and ``insecure_full.json``, the layout of
-pyupio/safety-db). :func:`preflight` checks this *before anything runs* and says plainly what
-is missing; when safety then fails, the gate ends in error with safety's last error line, not
-its traceback. Exit status 64 means "vulnerabilities found"; any other status is a failure.
+requirements file. Safety has no offline mode of its own. Safety 2 could read a local database
+directory (``safety-db``: ``insecure.json`` and ``insecure_full.json``, the layout of
+pyupio/safety-db) instead of its service; safety 3 (checked with 3.8.1) connects to Safety's
+platform as soon as its command line starts, even with ``--db`` and ``SAFETY_DB_DIR``, so it
+needs its online service (an API key in an environment variable, and network access).
+:func:`preflight` checks this *before anything runs* and says plainly what is missing; when
+safety then fails (no network), the gate ends in error with safety's last error line, not its
+traceback. Exit status 64 means "vulnerabilities found"; any other status is a failure.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 from gates import proc
 from gates.errors import GateError, ToolError
@@ -48,6 +52,11 @@ def preflight(db: Path | None, key_env: str) -> None:
     if not available():
         raise GateError("safety is enabled (option 'safety: true') but not installed: `pip install safety` "
                         "(it needs an API key or a local database), or turn the option off")
+    if not os.environ.get(key_env) and _online_only():
+        raise GateError(f"safety {version()} cannot run offline: it connects to Safety's platform when it starts, even "
+                        f"with a local database ('safety-db'), so it needs its online service (an API key in "
+                        f"${key_env} and network access). pip-audit already audits offline with advisory-db: turn "
+                        "'safety' off, or provide the key")
     if db is not None:
         missing = [name for name in DB_FILES if not (db / name).is_file()]
         if missing:
@@ -58,6 +67,20 @@ def preflight(db: Path | None, key_env: str) -> None:
         raise GateError(f"safety needs its online service (an API key in ${key_env} and network access to "
                         "Safety's platform) or a local database ('safety-db'); neither is set, so it cannot run. "
                         "pip-audit already audits offline with advisory-db: turn 'safety' off, or provide one")
+
+
+def _online_only() -> bool:
+    """True for safety 3 and later, whose command line always reaches Safety's platform."""
+    try:
+        return Version(version()).major >= 3
+    except InvalidVersion:
+        return True
+
+
+def failure(label: str, done: proc.Completed) -> GateError:
+    """The gate's error for a safety run that failed: one line of safety's own error, never its traceback."""
+    return GateError(f"safety could not audit {label} (exit status {done.returncode}): {_last_error(done)}; safety "
+                     "reaches Safety's platform over the network whenever it runs")
 
 
 def _last_error(done: proc.Completed) -> str:
@@ -80,7 +103,7 @@ def run_safety(source: AuditSource, *, timeout: float, db: Path | None, key_env:
     except ToolError as exc:
         raise GateError(f"safety could not audit {source.label}: {str(exc)[:300]}") from None
     if done.returncode not in (0, _FOUND):
-        raise GateError(f"safety could not audit {source.label} (exit status {done.returncode}): {_last_error(done)}")
+        raise failure(source.label, done)
     return parse_safety(done.stdout, source)
 
 
