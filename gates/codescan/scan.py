@@ -1,6 +1,8 @@
 """One scan of a tree: bandit on the targets (over ``jobs`` processes) with the ML rules at high
 severity (:mod:`gates.codescan.ml_rules`), then pylint (when enabled, with ``-j``) on the files
-bandit analysed."""
+bandit analysed. Notebooks go through the same engines as Python files made of their code cells
+(:mod:`gates.codescan.notebooks`): bandit, the ML rules and, when enabled, pylint, each issue
+mapped back to the notebook's cell and line."""
 
 from __future__ import annotations
 
@@ -39,16 +41,16 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
         opts = dataclasses.replace(opts, exclude=(*opts.exclude, *(issue.path for issue in unsafe)))
     bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
     issues = [*unsafe, *raise_ml_severities(bandit.issues), *scan_files(root, bandit.files)]
-    nb_issues, nb_files, nb_loc = scan_notebooks(root, opts, targets, work_dir, remaining)
+    nb_issues, nb_files, nb_loc, nb_modules = scan_notebooks(root, opts, targets, work_dir, remaining)
     issues += nb_issues
     versions = {"bandit": bandit.version}
-    modules = 0
+    modules = nb_modules
     if opts.pylint:
         pylint = run_pylint(root, bandit.files, opts.pylint_messages, work_dir, timeout=remaining(),
                             honour_pragmas=opts.honour_suppressions, jobs=opts.jobs)
         issues += pylint.issues
         versions["pylint"] = pylint.version
-        modules = pylint.modules
+        modules += pylint.modules
     parse_errors = tuple(sorted({*bandit.parse_errors, *(i.path for i in nb_issues if i.is_parse_error),
                                   *(issue.path for issue in unsafe)}))
     return TreeScan(tuple(issues), bandit.files + nb_files, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
@@ -56,21 +58,29 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
 
 
 def scan_notebooks(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
-                   remaining: Callable[[], float]) -> tuple[list[Issue], tuple[str, ...], int]:
-    """Issues in the notebooks under ``targets`` (mapped to cells), the notebooks checked, their lines of code."""
+                   remaining: Callable[[], float]) -> tuple[list[Issue], tuple[str, ...], int, int]:
+    """Issues in the notebooks under ``targets`` (mapped to cells), the notebooks checked, their lines of
+    code, and how many of them pylint linted (when enabled)."""
     # bandit's discovery keeps every file named as a target whatever the glob: only notebooks here
     found = [name for name in discover(root, opts, targets, remaining(), include="*" + notebooks.SUFFIX)
              if name.lower().endswith(notebooks.SUFFIX)]
     if not found:
-        return [], (), 0
+        return [], (), 0, 0
     scratch = work_dir / "notebooks"
     converted = [notebooks.convert(root, name, scratch) for name in found]
     issues = [c for c in converted if isinstance(c, Issue)]
     readable = [c for c in converted if isinstance(c, notebooks.Converted)]
     if not readable:
-        return issues, (), 0
+        return issues, (), 0, 0
     scan = run_bandit_parallel(scratch, opts, [c.python for c in readable], work_dir / "notebooks-bandit",
                                timeout=remaining(), jobs=opts.jobs)
-    mapped = notebooks.map_back([*raise_ml_severities(scan.issues), *scan_files(scratch, scan.files)], readable)
+    found_issues = [*raise_ml_severities(scan.issues), *scan_files(scratch, scan.files)]
+    modules = 0
+    if opts.pylint:
+        pylint = run_pylint(scratch, scan.files, opts.pylint_messages, work_dir / "notebooks-pylint",
+                            timeout=remaining(), honour_pragmas=opts.honour_suppressions, jobs=opts.jobs)
+        found_issues += pylint.issues
+        modules = pylint.modules
+    mapped = notebooks.map_back(found_issues, readable)
     checked = {c.python: c.notebook for c in readable}
-    return issues + mapped, tuple(sorted(checked[f] for f in scan.files if f in checked)), scan.loc
+    return issues + mapped, tuple(sorted(checked[f] for f in scan.files if f in checked)), scan.loc, modules

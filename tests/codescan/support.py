@@ -60,3 +60,10 @@ def insert_lines(path: Path, at: int, lines: list[str]) -> None:
     text = path.read_text(encoding="utf-8").splitlines(keepends=True)
     text[at - 1:at - 1] = [line + "\n" for line in lines]
     path.write_text("".join(text), encoding="utf-8")
+
+
+def notebook(*cells: str) -> str:
+    """A notebook as Jupyter writes it (nbformat 4, code cells, one source line per JSON line)."""
+    return json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                                  "source": cell.splitlines(keepends=True)} for cell in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"

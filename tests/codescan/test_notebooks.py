@@ -8,7 +8,7 @@ from pathlib import Path
 from gates.codescan.notebooks import _neutralise
 from gates.model import Checked, Severity
 from gates.plugins.code_security import CodeSecurityGate
-from tests.codescan.support import ASSETS, context
+from tests.codescan.support import ASSETS, context, notebook
 
 NOTEBOOK = ASSETS / "notebooks" / "train.ipynb"
 
@@ -57,3 +57,17 @@ def test_a_python_file_named_as_a_path_is_not_read_as_a_notebook(tmp_path: Path)
     assert isinstance(result, Checked) and result.metrics["parse_errors"] == 0
     assert not any(f.rule_id == "parse-error" for f in result.findings)
     assert {f.path for f in result.findings if f.rule_id == "B602"} == {"app.py", "train.ipynb"}
+
+
+def test_pylint_checks_notebook_cells_with_findings_on_cell_and_line(tmp_path: Path) -> None:
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "calc.ipynb").write_text(notebook("import os\n", "def calc(expr):\n    return eval(expr)\n"),
+                                                encoding="utf-8")
+    (tmp_path / "app.py").write_text("def run(code):\n    exec(code)\n", encoding="utf-8")
+    result = CodeSecurityGate().run(context(tmp_path, {"pylint": True}))
+    assert isinstance(result, Checked)
+    pylint = {(f.rule_id, f.path, f.line, f.message.split(":")[0]) for f in result.findings if f.tool == "pylint"}
+    raw = (tmp_path / "nb" / "calc.ipynb").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(raw, start=1) if "eval(expr)" in text)
+    assert ("W0123", "nb/calc.ipynb", line, "cell 2, line 2") in pylint, pylint
+    assert ("W0122", "app.py", 2, "Use of exec") in pylint, pylint

@@ -9,24 +9,17 @@ None may pass; the honest controls (a rename only, an old finding left alone) mu
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from tests.codescan.support import notebook
 from tests.security.gate_trust_repo import PullRequest, Verdict
 
 CONFIG = "version: 1\ngates:\n  code-security:\n    paths: [src]\n"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
 LOAD = "import torch\n\n\ndef restore(ckpt_path):\n    return torch.load(ckpt_path){comment}\n"
 DOWNLOAD = "from transformers import AutoModel\n\nmodel = AutoModel.from_pretrained(\"gpt2\")\n"
-
-
-def notebook(*cells: str) -> str:
-    """A notebook as Jupyter writes it (nbformat 4, one source line per JSON line)."""
-    return json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                                  "source": cell.splitlines(keepends=True)} for cell in cells],
-                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 
 def _run(tmp_path: Path, head: dict, base: dict | None = None) -> Verdict:
@@ -39,7 +32,7 @@ def _blocked(verdict: Verdict, rule: str, path: str | None = None) -> None:
     findings = [f for f in verdict.gate("code-security")["findings"] if f["rule_id"] == rule
                 and not f.get("suppression") and (path is None or f["path"] == path)]
     assert findings, verdict.gate("code-security")["findings"]
-    assert findings[0]["severity"] == "high", findings[0]
+    assert rule.startswith("W") or findings[0]["severity"] == "high", findings[0]
 
 
 WEAKENINGS = {  # each alone would hide the findings if it worked: one change tries them all
@@ -110,3 +103,13 @@ def test_control_renamed_files_keep_their_old_findings_baselined(tmp_path: Path)
 def test_a_move_does_not_launder_a_new_finding(tmp_path: Path, head: dict) -> None:
     verdict = _run(tmp_path, head, base=OLD)
     _blocked(verdict, "B614")
+
+
+def test_pylint_sees_notebook_cells_and_a_disable_the_change_adds_is_not_honoured(tmp_path: Path) -> None:
+    config = CONFIG + "    pylint: true\n    fail-on: medium\n"
+    verdict = _run(tmp_path, {"src/calc.ipynb": notebook("x = 1\n", "def calc(expr):\n"
+                                                         "    return eval(expr)  # pylint: disable=eval-used\n")},
+                   base={".github/secure-ai-gates.yml": config})
+    _blocked(verdict, "W0123", "src/calc.ipynb")
+    (finding,) = [f for f in verdict.gate("code-security")["findings"] if f["rule_id"] == "W0123"]
+    assert finding["message"].startswith("cell 2, line 2: ") and finding["severity"] == "medium", finding
