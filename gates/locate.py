@@ -4,7 +4,9 @@ GitHub's outputs attach a finding to a file: code scanning even rejects a result
 location. Probes, garak, approval and performance findings are about behaviour, not a line of
 code, so they point at the configuration that asked for the check: the line of the gate's key
 (``gates.adversarial``) in the gates' config file. :func:`key_line` finds a YAML key's line
-without running any YAML constructor (the file is workspace input).
+without running any YAML constructor (the file is workspace input). SARIF, the workflow-command
+annotations and the check run all place findings through :class:`FindingPlaces`, so a finding
+points at the same line in each of them.
 """
 
 from __future__ import annotations
@@ -15,19 +17,37 @@ from pathlib import Path
 
 import yaml
 
+from gates.model import Finding, RunResult
+
+Place = tuple[str, int | None]  # (workspace-relative POSIX path, line or None)
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a larger "config" is not read for line numbers (line 1 is used)
+
 
 @functools.lru_cache(maxsize=32)
 def _key_lines(path: str, mtime_ns: int) -> dict[tuple[str, ...], int]:
-    """Every mapping key of a YAML file, as a key path, to its 1-based line."""
+    """Every mapping key of a YAML file, as a key path, to its 1-based line.
+
+    Each node is visited once: an alias (``&a`` … ``*a``, even one inside itself, which a pull
+    request can write) adds no paths, so neither a loop nor an alias bomb can stall the reporters.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            return {}
+        root = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return {}
     lines: dict[tuple[str, ...], int] = {}
     stack: list[tuple[tuple[str, ...], yaml.Node]] = [((), root)] if root is not None else []
+    seen: set[int] = set()
     while stack:
         prefix, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
@@ -62,3 +82,17 @@ def config_location(workspace: str, config_source: str, gate: str) -> tuple[str,
     if not path.is_file():
         return None
     return source.as_posix(), key_line(path, ("gates", gate)) or 1
+
+
+class FindingPlaces:
+    """Where each finding of a run points: its own file and line, else its gate's config key."""
+
+    def __init__(self, run: RunResult) -> None:
+        self._fallback = {g.name: config_location(run.workspace, run.config_source, g.name) for g in run.gates}
+
+    def __call__(self, gate: str, finding: Finding) -> Place | None:
+        """The finding's place, or None when it has no file and its gate's config is not a file."""
+        if finding.path:
+            return finding.path, finding.line
+        return self._fallback.get(gate)
+

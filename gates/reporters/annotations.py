@@ -4,7 +4,9 @@ GitHub shows at most 10 errors, 10 warnings and 10 notices per step. Within each
 places are shared fairly across gates (round-robin over each gate's worst findings), so
 every blocking gate is seen; one warning is kept free when a check run will be written (its
 "could not be written" warning must never be the dropped eleventh) and one notice says how
-many more there are. Paths are repository-relative. Every value goes through
+many more there are. Paths are repository-relative; a finding without a file of its own (a
+probe, garak, approval) is placed on its gate's key in the config file, as in SARIF and the
+check run (:class:`gates.locate.FindingPlaces`). Every value goes through
 :mod:`gates.ghactions` escaping, so no message, title or file name can start a command.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gates.ghactions import command
+from gates.locate import FindingPlaces
 from gates.model import RunResult, Status
 from gates.reporters.base import ReportEnv, Reporter
 from gates.reporters.levels import ANNOTATION_LEVEL
@@ -49,7 +52,8 @@ class _Candidate:
 
 def annotation_lines(run: RunResult, *, repo_prefix: str = "", reserve_warnings: int = 0) -> list[str]:
     """The capped annotation commands for a run, each level shared fairly across gates."""
-    candidates = list(_gate_candidates(run)) + [_finding(item, repo_prefix) for item in ranked(run)]
+    places = FindingPlaces(run)
+    candidates = list(_gate_candidates(run)) + [_finding(item, repo_prefix, places) for item in ranked(run)]
     caps = {"error": PER_LEVEL_CAP, "warning": PER_LEVEL_CAP - reserve_warnings, "notice": PER_LEVEL_CAP - 1}
     lines: list[str] = []
     dropped = 0
@@ -77,18 +81,19 @@ def _gate_candidates(run: RunResult) -> list[_Candidate]:
     return out
 
 
-def _finding(item: Ranked, repo_prefix: str) -> _Candidate:
+def _finding(item: Ranked, repo_prefix: str, places: FindingPlaces) -> _Candidate:
     f, g = item.finding, item.gate
     level = ANNOTATION_LEVEL[f.severity] if item.blocking else "notice"
     message = f.message if len(f.message) <= MESSAGE_LIMIT else f.message[:MESSAGE_LIMIT] + "…"
     if f.suppression is not None:
         message = f"[{f.suppression.kind.value}] {message}"
     props: dict[str, object] = {}
-    if f.path:
-        props["file"] = repo_prefix + f.path
-        if f.line:
-            props["line"] = f.line
-            if f.column:
+    place = places(g.name, f)
+    if place is not None:
+        props["file"] = repo_prefix + place[0]
+        if place[1]:
+            props["line"] = place[1]
+            if f.path and f.column:
                 props["col"] = f.column
     props["title"] = annotation_title(g.name, f.rule_id, f.title)
     return _Candidate(level, g.name, message, props)

@@ -1,9 +1,11 @@
 """One check run with a fixed name on the head commit: the required status check.
 
 It carries the verdict as its conclusion, the summary (within the 65,535-character limit of
-``output.summary``), the findings without a file in ``output.text``, and the findings with a
-file as annotations, at most :data:`ANNOTATION_CAP` of them (blocking first, shared fairly
-across gates; the summary says when the cap cut some), 50 per request as the API demands.
+``output.summary``), the findings with no place in a file in ``output.text``, and the others as
+annotations (a finding without a file of its own on its gate's config key, as in SARIF and the
+workflow annotations: :class:`gates.locate.FindingPlaces`), at most :data:`ANNOTATION_CAP` of
+them (blocking first, shared fairly across gates; the summary says when the cap cut some), 50
+per request as the API demands.
 
 Requests: one ``POST`` when everything fits in one batch; otherwise a ``POST`` (in progress,
 short summary, first batch), ``PATCH`` es with further batches and a short summary, and a final
@@ -21,6 +23,7 @@ import math
 from typing import Any
 
 from gates.ghactions import emit
+from gates.locate import FindingPlaces
 from gates.model import RunResult, Status
 from gates.reporters.annotations import annotation_title
 from gates.reporters.base import ReportEnv, Reporter
@@ -117,30 +120,35 @@ def _complete(client: Any, owner: str, repo: str, run_id: int, title: str, summa
     return True
 
 
-def _with_path(run: RunResult) -> list[Ranked]:
-    return ranked(run, lambda f: bool(f.path))
+def _placed(run: RunResult, places: FindingPlaces, *, placed: bool = True) -> list[Ranked]:
+    """The findings that have (``placed``) or lack a place in a file, ranked."""
+    return [r for r in ranked(run) if (places(r.gate.name, r.finding) is not None) is placed]
 
 
 def annotation_cap_note(run: RunResult) -> list[str]:
     """The sentence the summaries carry when the check run cannot annotate every finding."""
-    total = len(_with_path(run))
+    total = len(_placed(run, FindingPlaces(run)))
     if total <= ANNOTATION_CAP:
         return []
-    return [f"The check run annotates {ANNOTATION_CAP} of the {total} findings that have a file (blocking first, "
+    return [f"The check run annotates {ANNOTATION_CAP} of the {total} findings that have a place (blocking first, "
             f"shared across gates) in {math.ceil(ANNOTATION_CAP / BATCH)} API requests, to stay within GitHub's "
             f"rate limits; every finding is in the SARIF file and report.json."]
 
 
 def check_annotations(run: RunResult, repo_prefix: str = "") -> list[dict[str, Any]]:
-    """The findings with a file as check-run annotations: capped, blocking first, fair across gates."""
-    chosen = fair_share(_with_path(run), ANNOTATION_CAP, lambda item: item.gate.name)
+    """The findings with a place in a file as check-run annotations: capped, blocking first, fair across gates."""
+    places = FindingPlaces(run)
+    chosen = fair_share(_placed(run, places), ANNOTATION_CAP, lambda item: item.gate.name)
     out = []
     for item in chosen:
         f = item.finding
-        line = f.line or 1
+        place = places(item.gate.name, f)
+        assert place is not None
+        line = place[1] or 1
+        end_line = max(line, f.end_line or line) if f.path else line
         level = _LEVEL[ANNOTATION_LEVEL[f.severity]] if item.blocking else "notice"
         annotation: dict[str, Any] = {
-            "path": repo_prefix + str(f.path), "start_line": line, "end_line": max(line, f.end_line or line),
+            "path": repo_prefix + place[0], "start_line": line, "end_line": end_line,
             "annotation_level": level, "title": annotation_title(item.gate.name, f.rule_id, f.title)[:255],
             "message": (f"[{f.suppression.kind.value}] " if f.suppression else "") + (f.message or f.rule_id)[:60000],
         }
@@ -158,9 +166,9 @@ def _output(title: str, summary: str, text: str, annotations: list[dict[str, Any
 
 
 def _text(run: RunResult, env: ReportEnv) -> str:
-    """Findings without a file (dependencies by package, probes), escaped: listed here, not as annotations."""
+    """Findings with no place in a file (no file of their own, no config file), escaped: listed here."""
     lines = []
-    for item in ranked(run, lambda f: not f.path):
+    for item in _placed(run, FindingPlaces(run), placed=False):
         f = item.finding
         state = f" ({f.suppression.kind.value})" if f.suppression else ""
         lines.append(f"- **{f.severity.value}**{state} · {md_code(item.gate.name)} · {md_code(f.rule_id, 80)}"

@@ -24,7 +24,7 @@ from typing import Any
 
 from gates import __version__
 from gates.files import write_text_atomic
-from gates.locate import config_location
+from gates.locate import FindingPlaces, Place
 from gates.model import Finding, GateResult, RunResult, Severity, Status, SuppressionKind
 from gates.reporters.base import SARIF_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SARIF_LEVEL, SECURITY_SEVERITY
@@ -78,15 +78,15 @@ def sarif_log(run: RunResult, repo_prefix: str = "",
     kept = set(sorted(range(len(parts)), key=lambda i: _part_rank(parts[i][2]))[:MAX_RUNS_PER_FILE])
     parts = [p for i, p in enumerate(parts) if i in kept]
     left_out = sum(len(items) for _, items in groups.values()) - sum(len(p[2]) for p in parts)
-    fallback = {g.name: config_location(run.workspace, run.config_source, g.name) for g in run.gates}
-    unplaced = sum(1 for p in parts for r in p[2] if not r.finding.path and fallback[r.gate.name] is None)
+    places = FindingPlaces(run)
+    unplaced = sum(1 for p in parts for r in p[2] if places(r.gate.name, r.finding) is None)
     if unplaced:  # code scanning rejects a result without a location
-        parts = [(n, g, [r for r in items if r.finding.path or fallback[r.gate.name] is not None])
+        parts = [(n, g, [r for r in items if places(r.gate.name, r.finding) is not None])
                  for n, g, items in parts]
         left_out += unplaced
     while True:
         doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
-               "runs": [_run(name, gates, items, repo_prefix, fallback) for name, gates, items in parts]}
+               "runs": [_run(name, gates, items, repo_prefix, places) for name, gates, items in parts]}
         size = len(gzip.compress(_dump(doc).encode("utf-8"), compresslevel=6))
         if size <= MAX_GZIP_BYTES:
             return doc, left_out
@@ -118,7 +118,7 @@ def _total(run: RunResult) -> int:
 
 
 def _run(name: str, gates: list[GateResult], items: list[Ranked], repo_prefix: str,
-         fallback: dict[str, tuple[str, int] | None]) -> dict[str, Any]:
+         places: FindingPlaces) -> dict[str, Any]:
     findings = [r.finding for r in items]
     by_rule: OrderedDict[str, list[Finding]] = OrderedDict()
     for f in findings:
@@ -138,7 +138,7 @@ def _run(name: str, gates: list[GateResult], items: list[Ranked], repo_prefix: s
     return {
         "tool": {"driver": driver},
         "invocations": [invocation],
-        "results": [_result(r.finding, rule_index[r.finding.rule_id], repo_prefix, fallback[r.gate.name])
+        "results": [_result(r.finding, rule_index[r.finding.rule_id], repo_prefix, places(r.gate.name, r.finding))
                     for r in items],
     }
 
@@ -198,7 +198,7 @@ def _help_markdown(title: str, tool: str, rule_id: str, example: Finding, help_u
     return "\n".join(lines)
 
 
-def _result(f: Finding, index: int, repo_prefix: str, fallback: tuple[str, int] | None) -> dict[str, Any]:
+def _result(f: Finding, index: int, repo_prefix: str, place: Place | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -207,14 +207,14 @@ def _result(f: Finding, index: int, repo_prefix: str, fallback: tuple[str, int] 
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {"severity": f.severity.value, "security-severity": SECURITY_SEVERITY[f.severity]},
     }
-    path, line = (f.path, f.line) if f.path else (fallback or (None, None))
+    path, line = place or (None, None)
     if path:
         region: dict[str, Any] = {}
         if line:
             region["startLine"] = line
-            if f.column:
+            if f.path and f.column:  # a finding placed on its gate's config key has no columns of its own
                 region["startColumn"] = f.column
-            if f.end_line and f.end_line >= line:
+            if f.path and f.end_line and f.end_line >= line:
                 region["endLine"] = f.end_line
         location: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(repo_prefix + path)}}
         if region:

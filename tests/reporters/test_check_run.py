@@ -160,3 +160,21 @@ def test_writes_are_paced() -> None:
     assert slept == [0.5, 0.75] and pacer.writes == 3  # the GET in between is not paced
     pacer.observe({"X-RateLimit-Remaining": "12"})
     assert pacer.remaining_below(20) and not pacer.remaining_below(5)
+
+
+def test_findings_without_a_file_are_annotated_on_their_gates_config_key(github_api: GitHubAPI,  # noqa: F811
+                                                                         tmp_path: Path) -> None:
+    from tests.test_locate import CONFIG, LINES, ai_run
+
+    workspace = tmp_path / "ws"
+    (workspace / ".github").mkdir(parents=True)
+    (workspace / ".github" / "secure-ai-gates.yml").write_text(CONFIG)
+    env = _env(github_api, tmp_path)
+    CheckRunReporter().write(ai_run(workspace), env)
+    ((_, run),) = github_api.state.check_runs.items()
+    (annotations,) = github_api.state.annotations.values()
+    placed = {a["title"].split(" · ")[0]: (a["path"], a["start_line"], a["annotation_level"]) for a in annotations}
+    config = ".github/secure-ai-gates.yml"
+    assert placed == {"code-security": ("src/app.py", 5, "failure"),
+                      **{gate: (config, line, "failure") for gate, line in LINES.items()}}
+    assert "text" not in run["_request"]["output"]  # nothing left without a place
