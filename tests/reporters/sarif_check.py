@@ -8,6 +8,13 @@
    25,000 results and 25,000 rules per run, 1,000 locations per result, 20 tags per rule,
    10 MB gzipped, and no two runs with the same tool and ``automationDetails.id`` (the upload
    action's category is applied to runs without one, so there must be none of ours).
+
+The schema and the Multitool's SARIF rules cost milliseconds per result (about a minute for
+25,000 on this 2-core machine), so the test suite checks a file of tens of thousands of
+results in full only for GitHub's limits and rules and on a sample for the rest;
+:func:`full_check` validates every result with every check and is run by
+``python -m bench sarif`` (each run as a file of its own, run unchanged, so the Multitool's two
+threads share the work).
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
+import time
 import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +44,14 @@ def multitool_unavailable() -> str | None:
     return None
 
 
-def multitool_errors(path: Path, rule_kinds: str = "Sarif;Gh") -> list[str]:
-    """The Multitool's error-level results for ``path`` (by default the SARIF and GitHub rules)."""
-    out = path.with_suffix(".multitool.sarif")
-    done = subprocess.run([str(MULTITOOL), "validate", str(path), "--output", str(out), "--rule-kind", rule_kinds,
-                           "--log", "ForceOverwrite"], capture_output=True, text=True, timeout=600)
+def multitool_errors(paths: Path | Sequence[Path], rule_kinds: str = "Sarif;Gh") -> list[str]:
+    """The Multitool's error-level results for the files (by default the SARIF and GitHub rules),
+    all checked in one invocation (the Multitool shares files among its threads)."""
+    files = [paths] if isinstance(paths, Path) else list(paths)
+    out = files[0].with_suffix(".multitool.sarif")
+    done = subprocess.run([str(MULTITOOL), "validate", *map(str, files), "--output", str(out),
+                           "--rule-kind", rule_kinds, "--log", "ForceOverwrite"],
+                          capture_output=True, text=True, timeout=1800)
     output = done.stdout[-2000:] + done.stderr[-2000:]
     assert out.exists(), f"the Multitool wrote no log (exit {done.returncode}): {output}"
     log = json.loads(out.read_text(encoding="utf-8-sig"))
@@ -91,10 +104,11 @@ def assert_valid_sarif(path: Path, sample: int | None = None) -> dict[str, Any]:
     With ``sample``, a file of tens of thousands of generated results is checked in full for
     GitHub's limits and the Multitool's GitHub rules, and a copy keeping ``sample`` results per
     run (same generator, same shapes) against the schema and the Multitool's SARIF rules: those
-    two take minutes per 25,000 results on this 2-core machine.
+    two take about a minute per 25,000 results on this 2-core machine (``python -m bench sarif``
+    runs them on every result: :func:`full_check`).
     """
     raw = path.read_bytes()
-    doc = json.loads(raw)
+    doc: dict[str, Any] = json.loads(raw)
     assert github_limit_problems(doc, raw) == []
     checked, full = path, doc
     if sample is not None:
@@ -107,3 +121,46 @@ def assert_valid_sarif(path: Path, sample: int | None = None) -> dict[str, Any]:
     if multitool_unavailable() is None:
         assert multitool_errors(checked) == []
     return full
+
+
+def split_by_run(path: Path) -> list[Path]:
+    """Each run of the SARIF log at ``path`` as a log of its own beside it, the run unchanged."""
+    doc = json.loads(path.read_bytes())
+    parts = []
+    for i, run in enumerate(doc["runs"]):
+        part = path.with_name(f"{path.stem}.run{i}.sarif")
+        part.write_text(json.dumps({**doc, "runs": [run]}, separators=(",", ":")), encoding="utf-8")
+        parts.append(part)
+    return parts
+
+
+@dataclass(frozen=True)
+class FullCheck:
+    """Every result of a SARIF file checked by every check: problems found and seconds taken."""
+
+    results: int
+    limit_problems: list[str]
+    schema_errors: list[str]
+    multitool_errors: list[str]
+    schema_s: float
+    multitool_s: float
+
+
+def full_check(path: Path) -> FullCheck:
+    """GitHub's limits, the schema (each run's log) and the Multitool (SARIF and GitHub rules,
+    every run's log in one invocation) on every result of ``path``; the problems, not asserted."""
+    raw = path.read_bytes()
+    doc = json.loads(raw)
+    parts = split_by_run(path)
+    validator = jsonschema.Draft4Validator(sarif_schema())
+    started = time.perf_counter()
+    schema = [f"{p.name}: {e.json_path}: {e.message[:200]}" for p in parts
+              for e in validator.iter_errors(json.loads(p.read_bytes()))]
+    schema_s = time.perf_counter() - started
+    started = time.perf_counter()
+    tool = multitool_errors(parts) if multitool_unavailable() is None else [f"not run: {multitool_unavailable()}"]
+    multitool_s = time.perf_counter() - started
+    for p in parts:
+        p.unlink()
+    return FullCheck(sum(len(r.get("results", [])) for r in doc["runs"]), github_limit_problems(doc, raw), schema,
+                     tool, schema_s, multitool_s)

@@ -122,3 +122,25 @@ def test_the_multitool_is_installed() -> None:
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed: the SARIF Multitool cannot be installed here")
     assert multitool_unavailable() is None
+
+
+def test_the_full_check_validates_every_run_of_a_split_file(tmp_path: Path) -> None:
+    """``python -m bench sarif`` relies on it: a bad result in any run is found by each check."""
+    import pytest
+
+    from tests.reporters.sarif_check import full_check
+
+    doc = sarif_document(_run())
+    doc["runs"][0]["results"][0]["ruleIndex"] = 99  # schema-valid; the Multitool's SARIF1009
+    bad = doc["runs"][1]["results"][0]
+    bad["level"] = "fatal"  # not a SARIF level: the schema
+    bad["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "src/with space.py"  # GitHub's limits
+    path = _write(tmp_path, doc)
+    check = full_check(path)
+    assert check.results == sum(len(r["results"]) for r in doc["runs"])
+    assert [e.split(":")[0] for e in check.schema_errors] == ["results.run1.sarif"], check.schema_errors
+    assert any("not a percent-encoded" in p for p in check.limit_problems)
+    if multitool_unavailable() is not None:
+        pytest.skip(str(multitool_unavailable()))
+    assert any(e.startswith("SARIF1009") for e in check.multitool_errors), check.multitool_errors
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.sarif"]  # the per-run logs are removed

@@ -34,4 +34,5 @@ def sarif_schema() -> dict[str, Any]:
             assert member is not None
             target.write_bytes(member.read())
         tarball.unlink()
-    return json.loads(target.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    return schema
