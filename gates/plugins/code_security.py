@@ -32,6 +32,7 @@ from gates.codescan.scan import TreeScan, scan_tree
 from gates.codescan.suppressions import Change, added_findings, honoured, line_changes
 from gates.codescan.trusted import ConfigFiles
 from gates.errors import GateError
+from gates.fingerprint import LOOSE_PREFIX
 from gates.git import GitUnavailable
 from gates.model import Checked, Finding, Outcome, Severity
 from gates.plugins.base import Gate, GateContext
@@ -89,6 +90,7 @@ class CodeSecurityGate(Gate):
             "baselined": len(findings) - len(new),
             "parse_errors": len(scan.parse_errors),
             "baseline": source or "none",
+            **(_fixed_metrics(baseline, len(findings) - len(new)) if opts.baseline_file is not None else {}),
             **({"pylint_modules": scan.pylint_modules} if opts.pylint else {}),
         }
         return Checked(
@@ -192,3 +194,14 @@ def _time_left(ctx: GateContext) -> Callable[[], float]:
 def _check_cancelled(ctx: GateContext) -> None:
     if ctx.cancelled.is_set():
         raise GateError("code-security was cancelled before it finished")
+
+
+def _fixed_metrics(baseline: list[str] | None, baselined: int) -> dict[str, int]:
+    """The committed baseline's findings and how many of them are gone from the head (for "what
+    changed since the base"); nothing without a baseline. A loose (moved-code) key doubles an
+    entry: not counted. Not for the base-commit scan, which sees only the files that still have
+    findings: a fix elsewhere (a deleted file) would go uncounted, so no number is given."""
+    if baseline is None:
+        return {}
+    on_base = sum(1 for fp in baseline if not fp.startswith(LOOSE_PREFIX))
+    return {"base_findings": on_base, "fixed": max(0, on_base - baselined)}

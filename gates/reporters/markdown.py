@@ -2,7 +2,8 @@
 
 Written for the person deciding whether to merge: the verdict, what blocks (the worst
 blocking findings across every gate, each gate getting its share), what changed since the
-base (new findings against baselined and waived ones), a narrow table of gates, then one
+base (per gate that compared with the base's results: new, unchanged and fixed counts and the
+worst new findings; the gates that did not compare are named), a narrow table of gates, then one
 collapsed section per gate with its details and every finding that fits.
 
 Every string from the workspace goes through :mod:`gates.textutil` (no HTML, image, link or
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from gates.config.policy_report import NAME as POLICY_GATE  # a pull request that changes the policy
 from gates.files import write_text_atomic
 from gates.ghactions import append_summary
-from gates.model import GateResult, RunResult, Status
+from gates.model import GateResult, RunResult, Status, SuppressionKind
 from gates.reporters.annotations import rule_title
 from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
@@ -31,6 +32,7 @@ from gates.textutil import md_code, md_link, md_text, sanitize_markdown
 STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB
 DETAILS_LIMIT = 20_000  # characters of a gate's own details section
 TOP_BLOCKING = 15  # findings in "What blocks"
+TOP_NEW = 10  # findings in "What changed since the base"
 MESSAGE_LIMIT = 240
 TOP_MESSAGE_LIMIT = 160
 
@@ -115,7 +117,7 @@ def _head(run: RunResult, items: list[Ranked], notes: Sequence[str]) -> str:
         if len(blocking) > len(top):
             lines.append(f"- … and {len(blocking) - len(top)} more blocking finding(s), in the gates' sections below.")
         lines.append("")
-    lines += _changes(run)
+    lines += _changes(run, items)
     lines += ["### Gates", "", "| | Gate | Status | Blocking | Findings | Time |", "|---|---|---|---:|---:|---:|"]
     for g in run.gates:
         lines.append(f"| {STATUS_ICON[g.status]} | {md_text(g.title)} | {g.status.value} | {len(g.blocking)} | "
@@ -123,21 +125,52 @@ def _head(run: RunResult, items: list[Ranked], notes: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _changes(run: RunResult) -> list[str]:
-    """New findings against those already in the base's baseline or waived, per gate."""
-    lines = []
-    for g in run.gates:
-        if not g.findings:
-            continue
-        baseline = sum(1 for f in g.findings if f.suppression is not None and f.suppression.kind.value == "baseline")
-        waived = sum(1 for f in g.findings if f.suppression is not None and f.suppression.kind.value == "waiver")
-        new = len(g.findings) - baseline - waived
-        if baseline or waived:
-            lines.append(f"- {md_code(g.name)}: **{new} new** ({len(g.blocking)} blocking), {baseline} already in "
-                         f"the baseline, {waived} waived")
-    if not lines:
+def _changes(run: RunResult, items: list[Ranked]) -> list[str]:
+    """What changed since the base, from what the gates know of it and nothing else.
+
+    A gate that compared its findings with the base's (code-security's baseline: the base
+    commit's findings or its committed baseline file) gets a line of new, unchanged and fixed
+    counts, and the worst new findings are listed; gates that judge the head as it is are named
+    as not compared, so a reader never takes their findings for new ones or for old ones.
+    """
+    compared = {g.name: _base_source(g) for g in run.gates if _base_source(g)}
+    with_findings = [g for g in run.gates if g.findings]
+    if not compared and not with_findings:
         return []
-    return ["### What changed since the base", "", *lines, ""]
+    lines = ["### What changed since the base", ""]
+    for g in run.gates:
+        if g.name not in compared:
+            continue
+        kinds = [f.suppression.kind for f in g.findings if f.suppression is not None]
+        baselined, waived = kinds.count(SuppressionKind.BASELINE), kinds.count(SuppressionKind.WAIVER)
+        fixed = g.metrics.get("fixed")
+        new = len(g.findings) - baselined - waived
+        lines.append(f"- {md_code(g.name)} against {md_code(compared[g.name], 120)}: **{new} new** "
+                     f"({len(g.blocking)} blocking), {baselined} unchanged from the base"
+                     + (f", {fixed} fixed (in the base, gone now)" if isinstance(fixed, int) else "")
+                     + (f", {waived} waived" if waived else ""))
+    others = [g.name for g in with_findings if g.name not in compared]
+    if others:
+        reason = ("they judge this commit as it is" if compared else
+                  "no gate had the base's results: not a pull request and no baseline file")
+        lines.append(f"- Not compared with the base ({reason}): " + ", ".join(md_code(n) for n in others)
+                     + "; all their findings count.")
+    new_items = [i for i in items if i.gate.name in compared and i.finding.suppression is None]
+    top = fair_share(new_items, TOP_NEW, lambda i: i.gate.name)
+    if top:
+        lines += ["", f"New since the base, worst first ({len(top)} of {len(new_items)}):", ""]
+        lines += [_finding_line(i, with_gate=True) for i in top]
+    return [*lines, ""]
+
+
+def _base_source(gate: GateResult) -> str:
+    """What the gate compared its findings with (its ``baseline`` metric), or "" when nothing."""
+    source = gate.metrics.get("baseline")
+    if isinstance(source, str) and source not in ("", "none"):
+        return source
+    if any(f.suppression is not None and f.suppression.kind is SuppressionKind.BASELINE for f in gate.findings):
+        return "its baseline"
+    return ""
 
 
 class _Section:

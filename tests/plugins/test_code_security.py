@@ -124,6 +124,14 @@ def test_committed_baseline_survives_moved_code_and_counts_duplicates(tmp_path: 
     off = _run(context(workspace, {"baseline-file": BASELINE, "new-findings-only": False}))
     assert len(_new(off)) == len(off.findings)
 
+    # a fixed file: its findings are counted as fixed (in the baseline, gone now); the copy stays new
+    assert same.metrics["fixed"] == dup.metrics["fixed"] == 0
+    in_crypto = sum(1 for f in dup.findings if f.path == "src/crypto.py")
+    (src / "crypto.py").unlink()
+    fixed = _run(context(workspace, {"baseline-file": BASELINE}))
+    assert in_crypto and fixed.metrics["fixed"] == in_crypto
+    assert fixed.metrics["base_findings"] == len(written.findings) and len(_new(fixed)) == 1
+
 
 def test_pull_request_baseline_is_the_base_commit(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
@@ -139,6 +147,7 @@ def test_pull_request_baseline_is_the_base_commit(tmp_path: Path) -> None:
     result = _run(context(repo, event=pr_event(base, head)))
     assert _new(result) == [("B307", "src/dynamic.py", 17), ("B324", "src/fresh.py", 5)]
     assert result.metrics["baseline"] == f"base commit {base[:12]}"
+    assert "fixed" not in result.metrics  # the base scan sees only files with findings now: no fix count
     assert not any(f.path == "src/sql.py" for f in result.findings)
     # pylint's findings are baselined the same way
     with_pylint = _run(context(repo, {"pylint": True}, event=pr_event(base, head)))
@@ -185,3 +194,29 @@ def test_options_schema_fragment_is_valid_and_describes_every_key() -> None:
     jsonschema.validate(example, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"skip": ["B1O1"]}, schema)
+
+
+def test_a_pull_request_cannot_rewrite_what_changed_since_the_base(tmp_path: Path) -> None:
+    """The summary's "what changed" counts come from the base's committed baseline: a pull request
+    that rewrites the baseline to cover its new finding and to claim fixes changes none of them."""
+    from gates.model import GateResult, RunResult, Status
+    from gates.reporters.markdown import render_summary
+
+    repo = tmp_path / "repo"
+    src = make_corpus(repo)
+    written = _run(context(repo, {"baseline-file": BASELINE}, update_baseline=True))
+    base = commit_all(repo, "base with its baseline")
+    with (src / "dynamic.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n\ndef calculate_again(expression):\n    return eval(expression)\n")
+    head_scan = _run(context(repo, {"baseline-file": BASELINE, "new-findings-only": False}))
+    forged = {"schema": 1, "gate": "code-security", "findings": [{"fingerprint": f.fingerprint}
+                                                                  for f in head_scan.findings]}
+    (repo / BASELINE).write_text(json.dumps(forged), encoding="utf-8")  # covers the new one, drops nothing
+    head = commit_all(repo, "pull request: a new eval and a baseline that hides it")
+    result = _run(context(repo, {"baseline-file": BASELINE}, event=pr_event(base, head)))
+    assert _new(result) == [("B307", "src/dynamic.py", 17)]
+    assert result.metrics["fixed"] == 0 and result.metrics["base_findings"] == len(written.findings)
+    gate = GateResult(name="code-security", title="Code", status=Status.FAILED, summary=result.summary,
+                      duration_s=1, findings=result.findings, metrics=result.metrics, fail_on=Severity.MEDIUM)
+    text = render_summary(RunResult(gates=(gate,), duration_s=1, workspace=str(repo), config_source="x"))
+    assert f"**1 new** (1 blocking), {len(written.findings)} unchanged from the base, 0 fixed" in text

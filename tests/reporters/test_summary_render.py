@@ -55,7 +55,7 @@ def seventy_thousand() -> str:
 def test_seventy_thousand_findings_fit_sorted_and_closed(seventy_thousand: str) -> None:
     text = seventy_thousand
     assert len(text.encode()) <= STEP_SUMMARY_LIMIT < 1024 * 1024
-    blocks = text[text.index("### What blocks"):text.index("### Gates")]
+    blocks = text[text.index("### What blocks"):text.index("### What changed since the base")]
     assert blocks.index("critical") < blocks.index("**high**")  # the 8 critical dependencies first
     assert blocks.count("`dependencies`") == 8  # all of them, across gates, not crowded out
     section = text[text.index("<summary>❌ <b>code-security"):].split("</details>")[0]
