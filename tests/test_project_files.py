@@ -66,3 +66,47 @@ def test_readme_gives_the_two_commands_right_after_saying_what_the_project_is() 
     section = "\n".join(lines[first_section:first_section + 15])
     assert "    bash scripts/demo.sh" in section and "    bash scripts/test.sh" in section
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _pinned_action_requirements() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    text = (ROOT / "requirements" / "action.txt").read_text(encoding="utf-8")
+    return {canonicalize_name(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9][\w.-]*)==(\S+)", text, re.M)}
+
+
+def test_action_requirements_are_a_complete_lock_the_dogfood_audit_reads_as_pinned() -> None:
+    """requirements/action.txt has a hash on every pin: the dogfood audit resolves nothing and needs no index."""
+    from gates.osv.sources import requirements_sources
+
+    (source,) = requirements_sources(ROOT / "requirements" / "action.txt", ROOT)
+    assert source.pinned and source.format == "requirements with hashes"
+    assert len(source.locations) == len(_pinned_action_requirements()) > 50
+
+
+def test_action_requirements_pin_every_dependency_of_the_image() -> None:
+    """Every requirement of pyproject.toml's runtime and [all] extras is pinned, at a version it accepts."""
+    import tomllib
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras, wanted, todo = project["optional-dependencies"], list(project["dependencies"]), ["all"]
+    while todo:
+        for text in extras[todo.pop()]:
+            req = Requirement(text)
+            if canonicalize_name(req.name) == canonicalize_name(project["name"]):
+                todo += sorted(req.extras)
+            else:
+                wanted.append(text)
+    pins = _pinned_action_requirements()
+    environment = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_platform": "linux",
+                   "platform_system": "Linux", "platform_machine": "x86_64", "implementation_name": "cpython",
+                   "platform_python_implementation": "CPython", "os_name": "posix", "extra": ""}
+    for text in wanted:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate(environment):
+            continue
+        version = pins.get(canonicalize_name(req.name))
+        assert version is not None, f"{req.name} is not pinned in requirements/action.txt: regenerate it"
+        assert req.specifier.contains(version, prereleases=True), f"{req.name}=={version} does not satisfy {req}"
