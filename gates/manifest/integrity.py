@@ -2,7 +2,8 @@
 
 Reads the trust options of a gate section, resolves each manifest's expected hashes
 (:mod:`gates.manifest.trust`), verifies the tree and returns findings plus a Markdown block
-that says which trust level each manifest ran with.
+that says which trust level each manifest ran with. :class:`ManifestGate` is what the two
+gates have in common as gates: their limits and how they find their manifests.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gates.errors import ConfigError
 from gates.manifest.findings import build_findings
@@ -20,7 +21,7 @@ from gates.manifest.trust import Expected, TrustOptions, resolve
 from gates.manifest.verify import verify_tree
 from gates.manifest.walk import relative_scope
 from gates.model import Finding
-from gates.plugins.base import GateContext
+from gates.plugins.base import Gate, GateContext
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,19 @@ def trust_text(results: Sequence[CheckResult]) -> str:
     if len(levels) == 1:
         return f"trust level {levels[0].value}"
     return "trust levels " + " + ".join(level.value for level in levels)
+
+
+class ManifestGate(Gate):
+    """A gate that hashes files against manifests: long-running, split across shards, default manifest names."""
+
+    default_timeout_s = 1800.0
+    shardable = True  # each shard hashes its share of the manifest's files
+    default_manifests: ClassVar[tuple[str, ...]] = ()
+
+    def manifests(self, ctx: GateContext) -> list[Path]:
+        """The manifests of option ``manifest``, else those of :attr:`default_manifests` that exist."""
+        return [workspace_path(ctx, m) for m in as_list(ctx.option("manifest"))] or exists_any(
+            ctx, self.default_manifests)
 
 
 def exists_any(ctx: GateContext, candidates: Sequence[str]) -> list[Path]:

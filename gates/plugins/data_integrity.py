@@ -7,36 +7,25 @@ see :mod:`gates.manifest.trust`). The summary names the trust level the gate ran
 
 from __future__ import annotations
 
-from gates.manifest.integrity import (
-    as_list,
-    details_markdown,
-    exists_any,
-    metrics_for,
-    run_checks,
-    trust_text,
-    workspace_path,
-)
+from gates.manifest.integrity import ManifestGate, as_list, details_markdown, metrics_for, run_checks, trust_text
 from gates.manifest.signature import library_version
-from gates.model import Checked, Outcome, Severity, Skipped
-from gates.plugins.base import Gate, GateContext
+from gates.model import Checked, Outcome, Skipped
+from gates.plugins.base import GateContext
 
 DEFAULT_MANIFESTS = ("data.sha256", "data.manifest.json")
 
 
-class DataIntegrityGate(Gate):
+class DataIntegrityGate(ManifestGate):
     """Training and evaluation data are exactly what was approved."""
 
     name = "data-integrity"
     title = "Training-data integrity"
     tool = "manifest"
-    default_fail_on = Severity.LOW
-    default_timeout_s = 1800.0
-    shardable = True  # each shard hashes its share of the manifest's files
+    default_manifests = DEFAULT_MANIFESTS
 
     def run(self, ctx: GateContext) -> Outcome:
         """Verify the data against each configured (or default) manifest."""
-        configured = as_list(ctx.option("manifest"))
-        manifests = [workspace_path(ctx, m) for m in configured] or exists_any(ctx, DEFAULT_MANIFESTS)
+        manifests = self.manifests(ctx)
         if not manifests and not ctx.option("signature"):
             return Skipped("no data manifest: set data-integrity.manifest or create "
                            f"{' / '.join(DEFAULT_MANIFESTS)} with `secure-ai-gates manifest create`")

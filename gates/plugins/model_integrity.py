@@ -18,9 +18,9 @@ from gates.errors import ConfigError, GateError
 from gates.fingerprint import fingerprints
 from gates.manifest.findings import build_findings
 from gates.manifest.integrity import (
+    ManifestGate,
     as_list,
     details_markdown,
-    exists_any,
     metrics_for,
     run_checks,
     trust_text,
@@ -30,21 +30,19 @@ from gates.manifest.model import Algorithm, TrustLevel, VerifyReport
 from gates.manifest.signature import library_version
 from gates.manifest.walk import collect, relative_scope
 from gates.model import Checked, Finding, Outcome, Severity, Skipped
-from gates.plugins.base import Gate, GateContext
+from gates.plugins.base import GateContext
 
 DEFAULT_PATHS = ("models",)
 DEFAULT_MANIFESTS = ("models.sha256", "models.manifest.json")
 
 
-class ModelIntegrityGate(Gate):
+class ModelIntegrityGate(ManifestGate):
     """Model artifacts are the approved ones and carry no code."""
 
     name = "model-integrity"
     title = "Model integrity"
     tool = "model-scanner"
-    default_fail_on = Severity.LOW
-    default_timeout_s = 1800.0
-    shardable = True  # splits its work with ctx.select_shard
+    default_manifests = DEFAULT_MANIFESTS
 
     def run(self, ctx: GateContext) -> Outcome:
         """Verify hashes or signature of the model files, then scan every one of them."""
@@ -57,8 +55,7 @@ class ModelIntegrityGate(Gate):
         for given, path in zip(paths, absolute):
             if not path.exists():
                 raise ConfigError(f"model path {given} does not exist", key="model-integrity.paths")
-        manifests = [workspace_path(ctx, m) for m in as_list(ctx.option("manifest"))]
-        manifests = manifests or exists_any(ctx, DEFAULT_MANIFESTS)
+        manifests = self.manifests(ctx)
         findings: list[Finding] = []
         results = []
         versions: dict[str, str] = {}
