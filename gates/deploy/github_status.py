@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 
 from gates.deploy.deployer import Result
 from gates.errors import UsageError
-from gates.github import GitHubClient, GitHubError, expand
+from gates.github.client import GitHubClient, expand
+from gates.github.errors import GitHubError
 
 STATES = {Result.HEALTHY: "success", Result.ROLLED_BACK: "failure", Result.ROLLBACK_FAILED: "error",
           Result.INCONCLUSIVE: "error", Result.CANCELLED: "error"}

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from gates.deploy.options import OPTIONS
-from gates.github import GitHubClient
+from gates.github.client import GitHubClient
 from gates.proc import find_executable
 from tests.deploy.conftest import Service
 from tests.deploy.helpers import REPO, output_value

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.github import GitHubClient
+from gates.github.client import GitHubClient
 from tests.deploy.conftest import Service
 from tests.deploy.helpers import run_deploy
 from tests.support.github_api import TOKEN, GitHubAPI, github_api  # noqa: F401 - the fixture

@@ -8,16 +8,15 @@ import time
 import pytest
 
 from gates.errors import RemoteError
-from gates.github import (
+from gates.github.client import GitHubClient, expand
+from gates.github.errors import (
     GitHubAuthError,
-    GitHubClient,
+    GitHubError,
     GitHubNotFound,
     GitHubRateLimited,
     GitHubRequestError,
     GitHubServerError,
-    expand,
 )
-from gates.github.errors import GitHubError
 from tests.support.github_api import FORK_READ_ONLY, TOKEN, GitHubAPI
 
 REPO = "octo-org/ml-service"
