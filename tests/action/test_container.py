@@ -13,20 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.commands.test_cli import read_outputs
-from tests.support.podman import IMAGE, REPO, Podman, unavailable_reason
+from tests.support.podman import IMAGE, REPO, Podman, action_image, docker_shim
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
-    reason = unavailable_reason()
-    if reason:
-        print(f"SKIP container tests: {reason}")
-        pytest.skip(reason)
-    tool = Podman(Path(os.environ.get("SECURE_AI_GATES_PODMAN_ROOT", str(REPO / ".cache" / "podman"))))
-    tool.build_action_image()
-    return tool
+def podman() -> Podman:
+    return action_image()
 
 
 def _run(podman: Podman, ws: Path, fc: Path, *extra_env: str, args: tuple[str, ...] = ()) -> int:
@@ -89,10 +83,7 @@ def test_composite_action_script_runs_the_image(podman: Podman, tmp_path: Path) 
     """scripts/action-run.sh (the composite action's step) with podman standing in for docker."""
     import subprocess
 
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "docker").write_text('#!/bin/sh\nexec podman "$@"\n')
-    (shim / "docker").chmod(0o755)
+    shim = docker_shim(tmp_path / "bin")
     runner_temp = tmp_path / "runner_temp"
     (runner_temp / "_runner_file_commands").mkdir(parents=True)
     ws, _ = _workspace(tmp_path, "import subprocess\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")

@@ -22,7 +22,7 @@ from tests.reporters.hostile import command_properties, runner_commands
 from tests.reporters.sarif_check import assert_valid_sarif
 from tests.support.git_repo import commit_all
 from tests.support.github_api import TOKEN, GitHubAPI, github_api  # noqa: F401
-from tests.support.podman import IMAGE, REPO, Podman, unavailable_reason
+from tests.support.podman import IMAGE, REPO, Podman, action_image, docker_shim
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +41,7 @@ def action_step_env(inputs: dict[str, str], github: dict[str, str]) -> dict[str,
 
 @pytest.fixture(scope="module")
 def podman() -> Podman:
-    reason = unavailable_reason()
-    if reason:
-        print(f"SKIP action workspace test: {reason}")
-        pytest.skip(reason)
-    tool = Podman(Path(os.environ.get("SECURE_AI_GATES_PODMAN_ROOT", str(REPO / ".cache" / "podman"))))
-    tool.build_action_image()
-    return tool
+    return action_image()
 
 
 def test_subdirectory_workspace_paths_are_repository_relative(podman: Podman, github_api: GitHubAPI,  # noqa: F811
@@ -66,10 +60,7 @@ def test_subdirectory_workspace_paths_are_repository_relative(podman: Podman, gi
         d.chmod(0o777)
     for path in root.rglob("*"):
         path.chmod(0o777 if path.is_dir() else 0o666)
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "docker").write_text('#!/bin/sh\nexec podman "$@"\n')
-    (shim / "docker").chmod(0o755)
+    shim = docker_shim(tmp_path / "bin")
     env = {**podman.env, "PATH": f"{shim}:{os.environ['PATH']}", "GITHUB_ACTION_PATH": str(REPO),
            "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(root), "RUNNER_TEMP": str(runner_temp),
            "GITHUB_OUTPUT": str(files / "output"), "GITHUB_STEP_SUMMARY": str(files / "summary"),

@@ -18,7 +18,7 @@ import pytest
 
 from tests.commands.test_cli import ROOT, read_outputs
 from tests.security.pr import RUNNER_SECRETS
-from tests.support.podman import IMAGE, Podman, unavailable_reason
+from tests.support.podman import IMAGE, action_image, docker_shim
 
 SCRIPT = ROOT / "scripts" / "action-run.sh"
 
@@ -53,16 +53,9 @@ def test_pass_env_refuses_the_runners_variables(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_container_gets_an_allow_list(tmp_path: Path) -> None:
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    podman = Podman(Path(os.environ.get("SECURE_AI_GATES_PODMAN_ROOT", str(ROOT / ".cache" / "podman"))))
-    podman.build_action_image()
-    shim = tmp_path / "bin"
-    shim.mkdir()
+    podman = action_image()
     record = tmp_path / "docker-args"
-    (shim / "docker").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\nexec podman "$@"\n')
-    (shim / "docker").chmod(0o755)
+    shim = docker_shim(tmp_path / "bin", record)
     env, ws, files = _step(tmp_path, INPUT_PASS_ENV="MODEL_API_KEY", MODEL_API_KEY="sk-model-key")
     env = {**podman.env, **env, "PATH": f"{shim}:{os.environ['PATH']}"}
     result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)

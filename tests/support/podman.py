@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 BASE_TAG = "localhost/base-py:bookworm"
 IMAGE = "localhost/secure-ai-gates:test"
@@ -94,3 +96,24 @@ class Podman:
         """Build the repository's Dockerfile (default target) as IMAGE."""
         self.build_base()
         self("build", "--network", "host", "--target", "runtime", "-t", IMAGE, str(REPO), timeout=1500)
+
+
+def action_image() -> Podman:
+    """A podman holding the freshly built action image (its store: $SECURE_AI_GATES_PODMAN_ROOT or
+    .cache/podman); skips the calling test, saying why, where the container path cannot run."""
+    reason = unavailable_reason()
+    if reason:
+        print(f"SKIP container test: {reason}")
+        pytest.skip(reason)
+    tool = Podman(Path(os.environ.get("SECURE_AI_GATES_PODMAN_ROOT", str(REPO / ".cache" / "podman"))))
+    tool.build_action_image()
+    return tool
+
+
+def docker_shim(directory: Path, record: Path | None = None) -> Path:
+    """A ``docker`` in ``directory`` that runs podman (first writing its arguments, one a line, to ``record``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    recording = f'printf "%s\\n" "$@" > {record}\n' if record else ""
+    (directory / "docker").write_text(f'#!/bin/sh\n{recording}exec podman "$@"\n')
+    (directory / "docker").chmod(0o755)
+    return directory
