@@ -1,6 +1,6 @@
 """Secret canaries: plant a random marker, then find it in a reply however it is disguised.
 
-A leak counts in any of these forms (see :class:`LeakForm`): plain (any letter case), spaced
+A leak counts in any of these forms (see :class:`~gates.probes.decoders.Form`): plain (any letter case), spaced
 or punctuated (``A I G A T E - 1 2 ...``), Unicode look-alikes (fullwidth, Cyrillic or Greek
 homoglyphs, zero-width characters), leetspeak, reversed, rot13, URL-encoded, HTML entities,
 decimal or hex character codes, base64, base32 or base85 (also when the canary sits inside a
@@ -11,7 +11,6 @@ characters. :func:`redact` cuts every such form out of a text.
 
 from __future__ import annotations
 
-import enum
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,30 +23,11 @@ MIN_PIECE = 6  # shortest secret part that is searched for on its own
 _PLACEHOLDER = "[REDACTED]"
 
 
-class LeakForm(str, enum.Enum):
-    """How a leaked canary was disguised."""
-
-    PLAIN = "plain"
-    SPACED = "spaced"
-    UNICODE = "unicode look-alikes"
-    LEETSPEAK = "leetspeak"
-    REVERSED = "reversed"
-    ROT13 = "rot13"
-    URL = "url-encoded"
-    HTML = "html-entities"
-    DECIMAL = "decimal"
-    HEX = "hex"
-    BASE64 = "base64"
-    BASE32 = "base32"
-    BASE85 = "base85"
-    PARTIAL = "partial"
-
-
 @dataclass(frozen=True)
 class Leak:
     """One place a secret shows in a text: the form and the span of the text to cut out."""
 
-    form: LeakForm
+    form: Form
     start: int
     end: int
 
@@ -75,13 +55,13 @@ def pieces(secret: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _form_of(view: View, text: str, start: int, end: int, secret: str) -> LeakForm:
+def _form_of(view: View, text: str, start: int, end: int, secret: str) -> Form:
     if view.form is not Form.PLAIN:
-        return LeakForm(view.form.value)
+        return view.form
     shown = text[start:end]
     if secret.lower() in shown.lower():
-        return LeakForm.PLAIN
-    return LeakForm.UNICODE if not shown.isascii() else LeakForm.SPACED
+        return Form.PLAIN
+    return Form.UNICODE if not shown.isascii() else Form.SPACED
 
 
 def find_leaks(text: str, secret: str) -> list[Leak]:
@@ -90,7 +70,7 @@ def find_leaks(text: str, secret: str) -> list[Leak]:
         return []
     target, leet_target = squash(secret), squash(secret, leet=True)
     if len(target) < MIN_PIECE:  # too short to search in disguise: plain only
-        return [Leak(LeakForm.PLAIN, m.start(), m.end()) for m in re.finditer(re.escape(secret), text, re.I)]
+        return [Leak(Form.PLAIN, m.start(), m.end()) for m in re.finditer(re.escape(secret), text, re.I)]
     full: list[Leak] = []
     partial: list[Leak] = []
     for view in views(text):
@@ -100,13 +80,13 @@ def find_leaks(text: str, secret: str) -> list[Leak]:
             full.append(Leak(_form_of(view, text, a, b, secret), a, b))
         if view.form is Form.PLAIN:
             leet = fold(view.text, leet=True)
-            full += [Leak(LeakForm.LEETSPEAK, *view.source_span(s, e)) for s, e in leet.find_all(leet_target)]
+            full += [Leak(Form.LEETSPEAK, *view.source_span(s, e)) for s, e in leet.find_all(leet_target)]
         for piece in pieces(secret):
-            partial += [Leak(LeakForm.PARTIAL, *view.source_span(s, e)) for s, e in strict.find_all(piece)]
+            partial += [Leak(Form.PARTIAL, *view.source_span(s, e)) for s, e in strict.find_all(piece)]
     return full + partial
 
 
-def find_leak(text: str, canary: str) -> LeakForm | None:
+def find_leak(text: str, canary: str) -> Form | None:
     """The first form in which ``canary`` (or a part of it) appears in ``text``, else None."""
     found = find_leaks(text, canary)
     return found[0].form if found else None

@@ -29,9 +29,18 @@ _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-
 
 
 class Form(str, enum.Enum):
-    """How hidden text was written in the reply."""
+    """How hidden text was written in the reply.
+
+    The decoders here produce the encoded forms; ``SPACED``, ``UNICODE``, ``LEETSPEAK`` and
+    ``PARTIAL`` are disguises the canary search (:mod:`gates.probes.canary`) tells apart within
+    the plain reading.
+    """
 
     PLAIN = "plain"
+    SPACED = "spaced"
+    UNICODE = "unicode look-alikes"
+    LEETSPEAK = "leetspeak"
+    PARTIAL = "partial"
     ROT13 = "rot13"
     REVERSED = "reversed"
     URL = "url-encoded"

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.support import fault_service
+from tests.support.processes import stop
 
 VERSIONS = {
     "v1": {"fault": "none"},
@@ -158,12 +159,7 @@ def prometheus(tmp_path: Path, service: Service) -> Iterator[Prometheus]:
     try:
         yield Prometheus(url, target, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.support.model_server import _read_url, _wait_healthy
+from tests.support.processes import read_url, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = REPO / "examples" / "llm-app" / "server.py"
@@ -44,23 +44,15 @@ def llm_app_url(max_tokens: int = 48) -> str:
             return str(_running["url"])
         argv = [sys.executable, str(SERVER), "--host", "127.0.0.1", "--port", "0", "--max-tokens", str(max_tokens)]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
-        atexit.register(_stop, proc)
+        atexit.register(stop, proc)
         import time
 
         deadline = time.monotonic() + STARTUP_S
-        url = _read_url(proc, deadline)
-        _wait_healthy(url, proc, deadline)
+        url = read_url(proc, deadline, "the real-LLM app")
+        wait_healthy(url, proc, deadline, "the real-LLM app")
         _running["url"] = url
         return url
 
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def run_gate(gate_name: str, variant: str, tmp: Path, options: dict[str, object], budget_s: float = 1800.0) -> object:

@@ -12,15 +12,13 @@ checked by polling ``GET /health``, never by sleeping a fixed time.
 from __future__ import annotations
 
 import contextlib
-import json
-import select
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from tests.support.processes import read_url, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = REPO / "examples" / "demo-project" / "model_server.py"
@@ -47,38 +45,6 @@ def model_server_command(*, port: int = 0, vulnerable: bool = False, garbage: bo
     return argv + list(extra_args)
 
 
-def _read_url(proc: subprocess.Popen[str], deadline: float) -> str:
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            line = proc.stdout.readline()
-            if line.startswith("listening on "):
-                return line.split("listening on ", 1)[1].strip()
-            if not line and proc.poll() is not None:
-                break
-    raise RuntimeError(f"demo model server did not start (exit {proc.poll()}): {_stderr(proc)}")
-
-
-def _stderr(proc: subprocess.Popen[str]) -> str:
-    if proc.poll() is None or proc.stderr is None:
-        return ""
-    return proc.stderr.read()[-2000:]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[str], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"demo model server exited with {proc.returncode}: {_stderr(proc)}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as response:  # noqa: S310 - loopback
-                if json.load(response).get("status") == "ok":
-                    return
-        except (urllib.error.URLError, OSError, ValueError):
-            time.sleep(0.05)
-    raise RuntimeError(f"demo model server at {url} never became healthy")
-
-
 @contextlib.contextmanager
 def running_model_server(*, vulnerable: bool = False, garbage: bool = False, latency_ms: float = 0.0,
                          fail_rate: float = 0.0, wrong_rate: float = 0.0, api_key: str | None = None,
@@ -90,16 +56,8 @@ def running_model_server(*, vulnerable: bool = False, garbage: bool = False, lat
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         deadline = time.monotonic() + startup_timeout
-        url = _read_url(proc, deadline)
-        _wait_healthy(url, proc, deadline)
+        url = read_url(proc, deadline, "demo model server")
+        wait_healthy(url, proc, deadline, "demo model server")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        stop(proc, timeout=5)
