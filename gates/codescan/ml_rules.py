@@ -37,7 +37,9 @@ _LOADERS = {("pickle", "load"), ("pickle", "loads"), ("dill", "load"), ("dill", 
 _NUMPY = {("numpy", "load"), ("np", "load")}
 _EXEC = {"exec", "eval"}
 _MODEL_PATH = re.compile(r"model|ckpt|checkpoint|weights|\.(?:pkl|pickle|pt|pth|bin|joblib|ckpt)\b", re.IGNORECASE)
-_PREFILTER = re.compile(rb"pickle|joblib|read_pickle|allow_pickle|exec|eval")
+# a file none of the loaders can be called in is not parsed: every loader module name, and exec/eval
+# called as plain names (``model.eval()``, in nearly every ML file, is not one)
+_PREFILTER = re.compile(rb"pickle|joblib|\bdill\b|(?<![\w.])(?:exec|eval)\s*\(")
 
 
 def raise_ml_severities(issues: Iterable[Issue]) -> list[Issue]:

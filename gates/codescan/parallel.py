@@ -3,9 +3,10 @@
 bandit is single-process. Its file discovery (targets, ``-x`` excludes, the config file's
 ``exclude_dirs`` and ``include``) runs once, in a child interpreter started in the scanned
 root exactly as the bandit CLI would see it (isolated mode: nothing is imported from the
-workspace). The files are then split into ``jobs`` batches of about equal size (largest
-first) and each batch goes to its own ``bandit`` process with the same options, in parallel
-threads; each batch's report is read by :func:`~gates.codescan.bandit_runner.run_bandit` and
+workspace). The files are then split into batches of about equal size (largest first),
+:data:`BATCHES_PER_JOB` per job so that a core whose batch turned out cheap takes the next one,
+and each batch goes to its own ``bandit`` process with the same options, ``jobs`` at a time;
+each batch's report is read by :func:`~gates.codescan.bandit_runner.run_bandit` and
 the results are concatenated, lines of code and ``nosec`` counts summed. Every file is
 analysed by exactly one process with the same tests and settings, so the findings are the
 ones a single run gives (checked by the tests and ``python -m bench code_security``).
@@ -26,6 +27,7 @@ from gates.codescan.options import ScanOptions
 from gates.errors import ToolError
 
 MIN_FILES_PER_JOB = 8  # below this, one more process costs more than it saves
+BATCHES_PER_JOB = 3  # bytes are not time: smaller batches, handed out as cores free up, even the load out
 
 _DISCOVER = """
 import json, sys
@@ -63,9 +65,9 @@ def discover(root: Path, opts: ScanOptions, targets: Sequence[str], timeout: flo
     return [str(f) for f in files]
 
 
-def batches(root: Path, files: Sequence[str], jobs: int) -> list[list[str]]:
-    """``files`` in at most ``jobs`` batches of about equal bytes (largest file first to the lightest batch)."""
-    count = max(1, min(jobs, len(files) // MIN_FILES_PER_JOB))
+def batches(root: Path, files: Sequence[str], most: int) -> list[list[str]]:
+    """``files`` in at most ``most`` batches of about equal bytes (largest file first to the lightest batch)."""
+    count = max(1, min(most, len(files) // MIN_FILES_PER_JOB))
     sized = sorted(files, key=lambda f: (-_size(root / f), f))
     loads = [0] * count
     out: list[list[str]] = [[] for _ in range(count)]
@@ -84,16 +86,19 @@ def _size(path: Path) -> int:
 
 
 def run_bandit_parallel(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path, timeout: float,
-                        jobs: int) -> BanditScan:
-    """Like :func:`run_bandit` on ``targets``, with the work spread over ``jobs`` processes."""
+                        jobs: int, files: Sequence[str] | None = None) -> BanditScan:
+    """Like :func:`run_bandit` on ``targets``, with the work spread over ``jobs`` processes.
+
+    ``files``: what :func:`discover` gave for ``targets``, when the caller already asked.
+    """
     if jobs <= 1:
         return run_bandit(root, opts, targets, work_dir, timeout)
     version = bandit_version()
-    files = discover(root, opts, targets, timeout)
-    groups = batches(root, files, jobs)
+    files = discover(root, opts, targets, timeout) if files is None else files
+    groups = batches(root, files, jobs * BATCHES_PER_JOB)
     if len(groups) <= 1:
         return run_bandit(root, opts, targets, work_dir, timeout)
-    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="bandit") as pool:
+    with ThreadPoolExecutor(max_workers=min(jobs, len(groups)), thread_name_prefix="bandit") as pool:
         scans = list(pool.map(lambda item: run_bandit(root, opts, item[1], work_dir / f"batch-{item[0]}", timeout),
                               enumerate(groups)))
     return BanditScan(tuple(i for s in scans for i in s.issues), tuple(sorted(f for s in scans for f in s.files)),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates.codescan import notebooks
+from gates.codescan.bandit_runner import BanditScan
 from gates.codescan.issues import Issue
 from gates.codescan.ml_rules import raise_ml_severities, scan_files
 from gates.codescan.options import ScanOptions
@@ -39,8 +41,8 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
     unsafe = unsafe_python_files(root, targets, opts.exclude)
     if unsafe:  # bandit's -x matches substrings: the exact paths keep it away from them
         opts = dataclasses.replace(opts, exclude=(*opts.exclude, *(issue.path for issue in unsafe)))
-    bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
-    issues = [*unsafe, *raise_ml_severities(bandit.issues), *scan_files(root, bandit.files)]
+    bandit, ml101 = _bandit_and_ml_rules(root, opts, targets, work_dir, remaining)
+    issues = [*unsafe, *raise_ml_severities(bandit.issues), *ml101]
     nb_issues, nb_files, nb_loc, nb_modules = scan_notebooks(root, opts, targets, work_dir, remaining)
     issues += nb_issues
     versions = {"bandit": bandit.version}
@@ -55,6 +57,21 @@ def scan_tree(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: P
                                   *(issue.path for issue in unsafe)}))
     return TreeScan(tuple(issues), bandit.files + nb_files, parse_errors, bandit.loc + nb_loc, bandit.nosec, modules,
                     versions)
+
+
+def _bandit_and_ml_rules(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
+                         remaining: Callable[[], float]) -> tuple[BanditScan, list[Issue]]:
+    """bandit over ``opts.jobs`` processes and, at the same time in a thread, the ML rules on the files it
+    analyses (the rules' AST walk would otherwise be a serial tail after bandit)."""
+    if opts.jobs <= 1:
+        bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs)
+        return bandit, scan_files(root, bandit.files)
+    files = discover(root, opts, targets, remaining())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ml-rules") as side:
+        ml101 = side.submit(scan_files, root, files)
+        bandit = run_bandit_parallel(root, opts, targets, work_dir, timeout=remaining(), jobs=opts.jobs, files=files)
+        analysed = set(bandit.files)
+        return bandit, [issue for issue in ml101.result() if issue.path in analysed]
 
 
 def scan_notebooks(root: Path, opts: ScanOptions, targets: Sequence[str], work_dir: Path,
@@ -72,9 +89,9 @@ def scan_notebooks(root: Path, opts: ScanOptions, targets: Sequence[str], work_d
     readable = [c for c in converted if isinstance(c, notebooks.Converted)]
     if not readable:
         return issues, (), 0, 0
-    scan = run_bandit_parallel(scratch, opts, [c.python for c in readable], work_dir / "notebooks-bandit",
-                               timeout=remaining(), jobs=opts.jobs)
-    found_issues = [*raise_ml_severities(scan.issues), *scan_files(scratch, scan.files)]
+    scan, ml101 = _bandit_and_ml_rules(scratch, opts, [c.python for c in readable], work_dir / "notebooks-bandit",
+                                       remaining)
+    found_issues = [*raise_ml_severities(scan.issues), *ml101]
     modules = 0
     if opts.pylint:
         pylint = run_pylint(scratch, scan.files, opts.pylint_messages, work_dir / "notebooks-pylint",

@@ -47,3 +47,12 @@ def test_ml101_needs_a_model_path(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import pickle, joblib\npickle.loads(blob)\njoblib.load(cache_file)\n"
                                    "joblib.load(best_model_file)\n", encoding="utf-8")
     assert [i.line for i in scan_file(tmp_path, "a.py")] == [4]
+
+
+def test_ml101_sees_dill_and_is_not_fooled_by_model_eval(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import dill\nmodel = dill.load(open('model.bin', 'rb'))\nmodel.eval()\n",
+                                   encoding="utf-8")
+    (tmp_path / "b.py").write_text("model.eval()\nx = retrieval(model_path)\nexec (open('model.py').read())\n",
+                                   encoding="utf-8")
+    assert [i.line for i in scan_file(tmp_path, "a.py")] == [2]
+    assert [(i.line, i.message.split(" ")[0]) for i in scan_file(tmp_path, "b.py")] == [(3, "exec")]
