@@ -5,23 +5,24 @@ resolved. That is only sound while the lock says what the manifest asks for. Two
 keep it so (both high, so they block at any ``fail-on``):
 
 * ``lock-out-of-date``: a requirement of the manifest beside a lock (``[project]
-  dependencies`` of ``pyproject.toml`` for ``uv.lock``, ``poetry.lock`` and ``pylock.toml``;
-  ``[packages]`` / ``[dev-packages]`` of a ``Pipfile`` for ``Pipfile.lock``) that the lock
-  does not satisfy: the package is missing (and has no environment marker that could leave it
-  out), or its locked version is outside the requirement's specifier. Editing ``uv.lock`` so
+  dependencies`` of ``pyproject.toml`` for ``uv.lock``, ``poetry.lock`` and ``pylock.toml``,
+  and Poetry's own ``[tool.poetry.*dependencies]`` tables read by
+  :mod:`gates.osv.poetry_constraints`; ``[packages]`` / ``[dev-packages]`` of a ``Pipfile``
+  for ``Pipfile.lock``) that the lock does not satisfy: the package is missing (and nothing
+  such as an environment marker or ``optional`` could leave it out), or its locked version is
+  outside the requirement's specifier. Editing ``uv.lock`` so
   that ``jinja2 2.10`` disappears while ``pyproject.toml`` still asks for ``jinja2==2.10``
   is caught here; the lock's tool would re-lock (or refuse to install) such a tree.
 * ``lock-file-removed`` (pull requests): a lock the base commit has and the base policy
   audits is gone from the change while its manifest still declares dependencies and no other
   lock stands beside it. Without it the manifest is no longer audited (with ``pyproject:
   auto`` it is resolved only when nothing else is found), so the change must bring a lock.
-
-``[tool.poetry.dependencies]`` (Poetry's own constraint syntax, ``^2.10``) is not compared.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from packaging.version import InvalidVersion, Version
 from gates.base_inputs import BaseInputs
 from gates.fingerprint import fingerprints
 from gates.model import Finding, Severity
+from gates.osv.poetry_constraints import poetry_requirements
 from gates.osv.sources import AuditSource, SourceKind, relative
 
 STALE = "lock-out-of-date"
@@ -54,22 +56,32 @@ def _line(text: str, needle: str) -> int | None:
     return next((n for n, line in enumerate(text.splitlines(), start=1) if needle in line), None)
 
 
-def manifest_requirements(path: Path) -> list[tuple[Requirement, int | None]]:
-    """The requirements ``path`` (a ``pyproject.toml`` or ``Pipfile``) declares, with their lines."""
+def manifest_requirements(path: Path) -> list[tuple[Requirement, int | None, bool]]:
+    """``(requirement, line, may be absent)`` for what ``path`` (a ``pyproject.toml`` or ``Pipfile``) declares."""
     if not path.is_file():
         return []
     data, text = _toml(path), path.read_text(encoding="utf-8", errors="replace")
-    out: list[tuple[Requirement, int | None]] = []
+    out: list[tuple[Requirement, int | None, bool]] = []
     if path.name == "Pipfile":
         for section in ("packages", "dev-packages"):
             for name, spec in (data.get(section) or {}).items():
                 spec = spec.get("version", "*") if isinstance(spec, dict) else spec
                 if isinstance(spec, str):
                     text_req = name if spec.strip() in ("", "*") else f"{name}{spec}"
-                    out += [(req, _line(text, name)) for req in _parse([text_req])]
+                    out += [(req, _key_line(text, name), req.marker is not None) for req in _parse([text_req])]
         return out
     deps = (data.get("project") or {}).get("dependencies") or []
-    return [(req, _line(text, str(raw))) for raw, req in zip(deps, _parse(deps))]
+    out = [(req, _line(text, str(raw)), req.marker is not None) for raw, req in zip(deps, _parse(deps))]
+    declared = {canonicalize_name(req.name) for req, _, _ in out}
+    out += [(req, _key_line(text, req.name), limited or req.marker is not None)
+            for req, limited in poetry_requirements(data) if canonicalize_name(req.name) not in declared]
+    return out
+
+
+def _key_line(text: str, name: str) -> int | None:
+    """The first line of a TOML file whose key is ``name`` (``name = ...`` or ``"name" = ...``)."""
+    key = re.compile(rf'^\s*["\']?{re.escape(name)}["\']?\s*=', re.IGNORECASE)
+    return next((n for n, line in enumerate(text.splitlines(), start=1) if key.match(line)), None)
 
 
 def _parse(items: Iterable[object]) -> list[Requirement]:
@@ -110,9 +122,9 @@ def stale_findings(sources: Sequence[AuditSource], workspace: Path) -> list[Find
         directory = source.path if source.path.is_dir() else source.path.parent
         manifest_path = directory / MANIFEST_OF.get(source.path.name, "pyproject.toml")
         pinned = locked_versions(source, workspace)
-        for req, line in manifest_requirements(manifest_path):
+        for req, line, optional in manifest_requirements(manifest_path):
             version = pinned.get(canonicalize_name(req.name))
-            if (version is None and req.marker is None) or (version is not None and not _satisfied(req, version)):
+            if (version is None and not optional) or (version is not None and not _satisfied(req, version)):
                 items.append((source, req, line, version, relative(manifest_path, workspace)))
     prints = fingerprints((STALE, s.label, f"{r.name} {v}") for s, r, _, v, _ in items)
     out = []

@@ -125,3 +125,23 @@ def test_waivers_the_change_adds_do_not_reach_another_cve_through_an_alias(tmp_p
     findings = {f["rule_id"]: f for f in verdict.gate("dependencies")["findings"]}
     assert findings["PYSEC-2021-335"]["suppression"]["kind"] == "waiver"  # the base's own waiver holds
     assert findings["PYSEC-2021-370"].get("suppression") is None  # CVE-2021-32811: waived only by the change
+
+
+POETRY_STYLE = ('[tool.poetry]\nname = "ml-app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+                'jinja2 = "2.10"\nrequests = "^2.19"\n')
+
+
+def test_a_poetry_lock_edited_under_poetry_constraints_blocks(tmp_path: Path) -> None:
+    """A Poetry 1 project: the constraints are ``[tool.poetry.dependencies]`` (``2.10`` is ``==2.10``, ``^2.19``
+    is ``>=2.19,<3``); the change edits poetry.lock so no vulnerable version is left in it."""
+    lock = (ASSETS / "poetry-project" / "poetry.lock").read_text(encoding="utf-8")
+    base = _base(**{"pyproject.toml": POETRY_STYLE, "uv.lock": None, "poetry.lock": lock})
+    edited = lock
+    for name, old, new in (("jinja2", "2.10", "2.11.3"), ("requests", "2.19.0", "2.31.0"),
+                           ("urllib3", "1.22", "1.26.18"), ("idna", "2.7", "3.7")):
+        edited = re.sub(rf'(name = "{name}"\nversion = )"{re.escape(old)}"', rf'\1"{new}"', edited)
+    verdict = _run(tmp_path, {"poetry.lock": edited}, base)
+    assert verdict.code == 1, verdict.output
+    stale = [f for f in verdict.gate("dependencies")["findings"] if f["rule_id"] == "lock-out-of-date"]
+    assert [(f["package"], f["path"], f["line"]) for f in stale] == [("jinja2", "pyproject.toml", 7)], stale
+    assert not [f for f in verdict.gate("dependencies")["findings"] if f["rule_id"].startswith("PYSEC")]
