@@ -100,6 +100,7 @@ def test_more_than_25000_results_are_split_into_valid_runs(tmp_path: Path) -> No
     assert names == ["bandit", "bandit (part 2)"]
     assert [len(r["results"]) for r in doc["runs"]] == [25_000, 1_001]
     assert {r["level"] for r in doc["runs"][0]["results"][:17_000]} == {"error"}  # worst first
+    assert doc["runs"][0]["results"][-1]["level"] == "note"  # the sample spreads over both levels:
     assert_valid_sarif(_write(tmp_path, doc), sample=1_000)
 
 
