@@ -8,7 +8,8 @@ collapsed section per gate with its details and every finding that fits.
 
 Every string from the workspace goes through :mod:`gates.textutil` (no HTML, image, link or
 heading can form) and gate details through its sanitizer. Findings are lists, not wide
-tables, so nothing is clipped in the summary pane (1,012 px). The document stays under a
+tables, and a gate's wide tables become lists (:mod:`gates.reporters.tables`), so nothing is
+clipped in the summary pane (1,012 px). The document stays under a
 byte limit (GitHub's job summary takes at most 1 MiB per step; a check run's summary
 65,535 characters): findings are added worst first while they fit, and each gate says how
 many more there are and where to find them.
@@ -27,6 +28,7 @@ from gates.reporters.annotations import rule_title
 from gates.reporters.base import REPORT_JSON, SUMMARY_FILE, ReportEnv, Reporter
 from gates.reporters.levels import SEVERITY_ICON, STATUS_ICON
 from gates.reporters.ranking import Ranked, fair_share, ranked
+from gates.reporters.tables import narrow_tables
 from gates.textutil import md_code, md_link, md_text, sanitize_markdown
 
 STEP_SUMMARY_LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB
@@ -199,7 +201,7 @@ class _Section:
         if g.details:
             if self.details:
                 details = g.details if len(g.details) <= DETAILS_LIMIT else g.details[:DETAILS_LIMIT] + "\n\n… (cut)"
-                parts += [sanitize_markdown(details), ""]
+                parts += [sanitize_markdown(narrow_tables(details)), ""]
             else:
                 parts += ["_This gate's details are in the job summary._", ""]
         parts += self.lines

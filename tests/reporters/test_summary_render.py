@@ -39,10 +39,17 @@ def _run(n: int) -> RunResult:
     deps = tuple(Finding(rule_id=f"PYSEC-2026-{i}", severity=Severity.CRITICAL,
                          fingerprint=fingerprint("d", str(i), ""), message=f"pkg{i} has a known vulnerability",
                          path="requirements.txt", line=i + 1) for i in range(8))
+    probe_table = ("| probe | category | attack succeeded | verdict | example reply (redacted, truncated) |\n"
+                   "|---|---|---:|---|---|\n" + "".join(
+                       f"| extraction.hex.{k} | system-prompt-extraction | 5 of 5 | failed: the reply leaks the "
+                       f"canary | Here you go: {'596f7520617265' * 12}... |\n"
+                       for k in range(20)))  # a model's hex reply cannot wrap: wider than the pane in a cell
     gates = (GateResult(name="code-security", title="Code security", status=Status.FAILED, summary="many",
                         duration_s=1, findings=code, tool="bandit", fail_on=Severity.HIGH),
              GateResult(name="dependencies", title="Dependencies", status=Status.FAILED, summary="8", duration_s=1,
-                        findings=deps, tool="pip-audit"))
+                        findings=deps, tool="pip-audit"),
+             GateResult(name="model-security", title="Model security", status=Status.PASSED, summary="20 probes",
+                        duration_s=1, details=probe_table, tool="probes"))  # a gate's own wide table
     return RunResult(gates=gates, duration_s=2, workspace=".", config_source="built-in defaults")
 
 
@@ -62,7 +69,7 @@ def test_seventy_thousand_findings_fit_sorted_and_closed(seventy_thousand: str) 
     severities = [line.split("**")[1] for line in section.splitlines() if line.startswith("- ")]
     assert len(severities) > 2_000 and set(severities) == {"high"}  # the 14,000 blocking ones first
     assert f"… and {70_000 - len(severities)} more finding(s), not shown" in section
-    assert_no_injected_markup(text, sections=2)
+    assert_no_injected_markup(text, sections=3)
 
 
 @pytest.mark.slow
