@@ -53,7 +53,9 @@ def discover(root: Path, opts: ScanOptions, targets: Sequence[str], timeout: flo
     """The files bandit would analyse for ``targets`` in ``root``, spelled as bandit spells them.
 
     ``include``: another file glob than bandit's (``*.ipynb`` finds the notebooks, same excludes).
+    A missing bandit is :class:`~gates.errors.EngineMissing` (naming the extra), never a traceback.
     """
+    bandit_version()
     args = [sys.executable, "-I", "-c", _DISCOVER, str(opts.bandit_config or ""), json.dumps(list(targets)),
             ",".join(opts.exclude), include]
     done = proc.run(args, timeout=timeout, cwd=root, tool="bandit")
