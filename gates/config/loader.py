@@ -62,13 +62,22 @@ def load_yaml_bytes(data: bytes, source: str) -> tuple[Any, Any]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", source=path) from None
     if node is not None:
-        _reject_duplicate_keys(node, (), path)
+        _check_nodes(node, (), path, set(), set())
     return data, node
 
 
-def _reject_duplicate_keys(node: Any, path: tuple[str, ...], source: str) -> None:
+def _check_nodes(node: Any, path: tuple[str, ...], source: str, done: set[int], open_: set[int]) -> None:
+    """Reject duplicate keys, and an alias that refers to a node containing it (a structure without end
+    that every later reader would follow forever). Each node is checked once, however often aliased."""
     import yaml
 
+    if id(node) in open_:
+        raise ConfigError("an alias refers to the mapping or list that contains it, anchored on this line "
+                          "(a recursive structure)",
+                          source=source, key=dotted(path) or None, line=node.start_mark.line + 1)
+    if id(node) in done or not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        return
+    open_.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -78,10 +87,12 @@ def _reject_duplicate_keys(node: Any, path: tuple[str, ...], source: str) -> Non
                 raise ConfigError(f"duplicate key (first defined on line {seen[key]})", source=source,
                                   key=dotted((*path, key)), line=line)
             seen[key] = line
-            _reject_duplicate_keys(value_node, (*path, key), source)
-    elif isinstance(node, yaml.SequenceNode):
+            _check_nodes(value_node, (*path, key), source, done, open_)
+    else:
         for index, item in enumerate(node.value):
-            _reject_duplicate_keys(item, (*path, str(index)), source)
+            _check_nodes(item, (*path, str(index)), source, done, open_)
+    open_.discard(id(node))
+    done.add(id(node))
 
 
 def line_of(node: Any, path: Sequence[Any]) -> int | None:

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from gates.config.loader import load_yaml_bytes
 from gates.errors import ConfigError
 from gates.model import Severity
 from gates.probes.model import Expectation, Probe
@@ -88,13 +89,7 @@ def _load_one(path: Path, shown: str, source: str | None) -> list[Probe]:
         raise ConfigError("probe file not found", source=shown, hint="check gates.model-security.probe-files") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the probe file: {exc}", source=shown) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=shown,
-                          line=mark.line + 1 if mark else None) from None
+    data, node = load_yaml_bytes(text.encode("utf-8"), shown)  # also refuses duplicate keys, recursive aliases
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         error = errors[0]

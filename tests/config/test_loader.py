@@ -49,6 +49,9 @@ BAD = [
     ("endpoint:\n  model: x\n", ["endpoint", "url"], 1),
     ("concurrency: 0\n", ["concurrency"], 1),
     ("unknown-top: 1\n", ["unknown key", "unknown-top"], 1),
+    # an alias inside the node it names: a structure without end (it used to exit 3 with RecursionError)
+    ("gates: &g\n  code-security:\n    paths: *g\n", ["gates.code-security.paths", "recursive structure"], 1),
+    ("x: &l\n  - a\n  - *l\n", ["x.1", "recursive structure"], 1),
 ]
 
 
@@ -99,3 +102,15 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_empty_file_means_defaults(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, "# nothing yet\n"))
     assert config.gates == {} and config.waivers == ()
+
+
+def test_shared_aliases_are_checked_once_and_fast(tmp_path: Path) -> None:
+    """A billion-laughs document: nine levels of nine aliases each (9**9 paths, 10 distinct nodes)."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path = tmp_path / "laughs.yml"
+    path.write_text("\n".join(levels) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "unknown key" in str(err.value)  # judged by the schema, not walked 9**9 times

@@ -70,7 +70,8 @@ def test_builtin_suite_conformance() -> None:
 
 def test_user_file_errors_name_file_key_and_line(tmp_path: Path) -> None:
     cases = {
-        "yaml.yaml": ("probes: [\n", "not valid YAML"),
+        "yaml.yaml": ("probes: [\n", "invalid YAML"),
+        "recursive.yaml": ("probes: &p\n  - *p\n", "recursive structure"),
         "schema.yaml": ("probes:\n  - id: a\n    prompt: hi\n    expect: {}\n", r"schema.yaml:4: probes.0.expect"),
         "regex.yaml": ("probes:\n  - id: a\n    prompt: hi\n    expect: {must-match: ['(']}\n",
                        "bad regular expression"),
