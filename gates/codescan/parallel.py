@@ -4,7 +4,8 @@ bandit is single-process. Its file discovery (targets, ``-x`` excludes, the conf
 ``exclude_dirs`` and ``include``) runs once, in a child interpreter started in the scanned
 root exactly as the bandit CLI would see it (isolated mode: nothing is imported from the
 workspace). The files are then split into batches of about equal size (largest first),
-:data:`BATCHES_PER_JOB` per job so that a core whose batch turned out cheap takes the next one,
+:data:`BATCHES_PER_JOB` per job on large trees (never below :data:`BATCH_BYTES` each) so that a
+core whose batch turned out cheap takes the next one,
 and each batch goes to its own ``bandit`` process with the same options, ``jobs`` at a time;
 each batch's report is read by :func:`~gates.codescan.bandit_runner.run_bandit` and
 the results are concatenated, lines of code and ``nosec`` counts summed. Every file is
@@ -28,6 +29,7 @@ from gates.errors import ToolError
 
 MIN_FILES_PER_JOB = 8  # below this, one more process costs more than it saves
 BATCHES_PER_JOB = 3  # bytes are not time: smaller batches, handed out as cores free up, even the load out
+BATCH_BYTES = 4 << 20  # ...but each bandit process costs ~1 s to start: no batch much smaller than this
 
 _DISCOVER = """
 import json, sys
@@ -97,7 +99,8 @@ def run_bandit_parallel(root: Path, opts: ScanOptions, targets: Sequence[str], w
         return run_bandit(root, opts, targets, work_dir, timeout)
     version = bandit_version()
     files = discover(root, opts, targets, timeout) if files is None else files
-    groups = batches(root, files, jobs * BATCHES_PER_JOB)
+    total = sum(_size(root / name) for name in files)
+    groups = batches(root, files, max(jobs, min(jobs * BATCHES_PER_JOB, total // BATCH_BYTES)))
     if len(groups) <= 1:
         return run_bandit(root, opts, targets, work_dir, timeout)
     with ThreadPoolExecutor(max_workers=min(jobs, len(groups)), thread_name_prefix="bandit") as pool:
