@@ -12,6 +12,7 @@ second ``dependencies:`` could hide the pip section from us while conda installs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,13 +64,19 @@ def read_environment(path: Path, label: str) -> CondaEnvironment:
     """Parse ``path`` (shown as ``label``) with the safe loader, keeping each entry's line."""
     try:
         text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot be read: {exc}", source=label) from None
+    return parse_environment(text, label)
+
+
+def parse_environment(text: str, label: str) -> CondaEnvironment:
+    """Parse environment-file ``text`` (shown as ``label``), keeping each entry's line."""
+    try:
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
         finally:
             loader.dispose()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot be read: {exc}", source=label) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"is not valid YAML: {getattr(exc, 'problem', exc)}", source=label,
@@ -101,3 +108,8 @@ def read_environment(path: Path, label: str) -> CondaEnvironment:
                     raise ConfigError("a pip entry is not a string", source=label, line=_node_line(entry))
                 pip.append((entry.value, _node_line(entry)))
     return CondaEnvironment(tuple(pip), tuple(c for c in conda if c.split("=")[0].split("::")[-1] != "pip"))
+
+
+def conda_name(spec: str) -> str:
+    """The package name of a conda spec: ``conda-forge::jinja2=2.10`` and ``jinja2 >=2.10`` give ``jinja2``."""
+    return re.split(r"[\s=<>!~\[]", spec.split("::")[-1].strip(), maxsplit=1)[0]

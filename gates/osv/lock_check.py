@@ -17,6 +17,9 @@ keep it so (both high, so they block at any ``fail-on``):
   audits is gone from the change while its manifest still declares dependencies and no other
   lock stands beside it. Without it the manifest is no longer audited (with ``pyproject:
   auto`` it is resolved only when nothing else is found), so the change must bring a lock.
+* ``moved-out-of-audit`` (pull requests): a package the base commit's conda environment file
+  lists in its audited ``pip:`` section that the change moves to the conda packages, which are
+  not audited (``jinja2==2.10`` under ``pip:`` becoming ``- jinja2=2.10``).
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from gates.base_inputs import BaseInputs
+from gates.errors import ConfigError
 from gates.fingerprint import fingerprints
 from gates.model import Finding, Severity
+from gates.osv.conda import conda_name, parse_environment
 from gates.osv.poetry_constraints import poetry_requirements
 from gates.osv.sources import AuditSource, SourceKind, relative
 
 STALE = "lock-out-of-date"
+MOVED = "moved-out-of-audit"
 REMOVED = "lock-file-removed"
 MANIFEST_OF = {"uv.lock": "pyproject.toml", "poetry.lock": "pyproject.toml", "pylock.toml": "pyproject.toml",
                "Pipfile.lock": "Pipfile"}
@@ -162,3 +168,36 @@ def _declares(manifest: Path) -> bool:
         return True
     poetry = ((_toml(manifest).get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
     return manifest.is_file() and any(name != "python" for name in poetry)
+
+
+def moved_to_conda_findings(base: BaseInputs, sources: Iterable[AuditSource], workspace: Path) -> list[Finding]:
+    """A ``moved-out-of-audit`` finding for each package the base's ``pip:`` section had and the change made a
+    conda package (not audited) in the same environment file."""
+    items = []
+    for source in sources:
+        if source.kind is not SourceKind.CONDA or source.path is None:
+            continue
+        rel = relative(source.path, workspace)
+        data = base.read(rel)
+        try:
+            before = parse_environment(data.decode("utf-8"), rel) if data is not None else None
+        except (ConfigError, UnicodeDecodeError):
+            before = None  # the base's file is no environment: nothing was audited from it
+        if before is None:
+            continue
+        audited = {canonicalize_name(Requirement(text).name) for text, _ in before.pip if _requirement_ok(text)}
+        items += [(rel, name) for name, _ in source.not_audited if canonicalize_name(conda_name(name)) in audited]
+    prints = fingerprints((MOVED, rel, canonicalize_name(conda_name(name))) for rel, name in items)
+    return [Finding(MOVED, Severity.HIGH, f"{name} is in the audited pip section of {rel} on the base commit; this "
+                    "change makes it a conda package, which is not audited (the PyPI advisories do not cover "
+                    "conda packages). Keep it under pip: or change the policy on the base branch", fp, path=rel,
+                    tool=TOOL, title="package moved out of the audit", package=conda_name(name))
+            for (rel, name), fp in zip(items, prints)]
+
+
+def _requirement_ok(text: str) -> bool:
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        return False
+    return True

@@ -91,7 +91,7 @@ class DependenciesGate(Gate):
         audited = [(d.name, d.version, r.source.label) for r in reports for d in r.dependencies if d.version]
         written = sbom.write(ctx.report_dir, audited, [f for f in findings if f.rule_id != UNAUDITED])
         result = _result(findings, reports, where, lookup, database, versions, audit_plan.notes)
-        locks = lock_check.stale_findings(audit_plan.sources, ctx.workspace) + _removed_locks(ctx)
+        locks = lock_check.stale_findings(audit_plan.sources, ctx.workspace) + _pull_request_locks(ctx, audit_plan)
         summary = result.summary + (f"; {len(locks)} lock file problem(s): "
                                     + ", ".join(sorted({f.rule_id for f in locks})) if locks else "")
         return dataclasses.replace(result, findings=result.findings + tuple(locks), summary=summary,
@@ -186,12 +186,14 @@ def _trusted_db(ctx: GateContext, db: Path) -> Path:
     return ctx.work_dir / "base-advisory-db" / rel
 
 
-def _removed_locks(ctx: GateContext) -> list[Finding]:
-    """On a pull request: audited lock files of the base commit that the change deletes (manifest kept)."""
+def _pull_request_locks(ctx: GateContext, audit_plan: AuditPlan) -> list[Finding]:
+    """On a pull request: audited lock files of the base commit that the change deletes (manifest kept), and
+    packages it moves from an environment file's audited pip section to the conda packages."""
     if not ctx.github.base_sha:
         return []
     base = BaseInputs.open(ctx.workspace, ctx.github.base_sha)
-    return lock_check.removed_findings(base, ctx.options, DEFAULT_LOCK_FILES, ctx.workspace)
+    return (lock_check.removed_findings(base, ctx.options, DEFAULT_LOCK_FILES, ctx.workspace)
+            + lock_check.moved_to_conda_findings(base, audit_plan.sources, ctx.workspace))
 
 
 def _db_changed(ctx: GateContext, audit_plan: AuditPlan) -> list[Finding]:

@@ -145,3 +145,20 @@ def test_a_poetry_lock_edited_under_poetry_constraints_blocks(tmp_path: Path) ->
     stale = [f for f in verdict.gate("dependencies")["findings"] if f["rule_id"] == "lock-out-of-date"]
     assert [(f["package"], f["path"], f["line"]) for f in stale] == [("jinja2", "pyproject.toml", 7)], stale
     assert not [f for f in verdict.gate("dependencies")["findings"] if f["rule_id"].startswith("PYSEC")]
+
+
+ENV_BASE = "name: ml\ndependencies:\n  - python=3.11\n  - pip:\n      - jinja2==2.10\n"
+
+
+@pytest.mark.parametrize(("moved", "blocks"), [
+    ("  - jinja2=2.10\n", True),  # from the audited pip section to the conda packages
+    ("  - conda-forge::Jinja2 >=2.10\n", True),  # the same, spelled as conda allows
+    ("  - numpy=1.26\n", False),  # control: a conda package the base did not audit either
+])
+def test_moving_a_package_out_of_the_pip_section_blocks(tmp_path: Path, moved: str, blocks: bool) -> None:
+    base = _base(**{"environment.yml": ENV_BASE})
+    verdict = _run(tmp_path, {"environment.yml": "name: ml\ndependencies:\n  - python=3.11\n" + moved}, base)
+    rules = verdict.rules("dependencies")
+    assert ("moved-out-of-audit" in rules) is blocks, verdict.output
+    if blocks:
+        assert verdict.code == 1 and "environment.yml" in verdict.output
