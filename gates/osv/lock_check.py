@@ -1,8 +1,8 @@
-"""A lock file that no longer matches its manifest, and a lock file a pull request deletes.
+"""A lock file that no longer matches its manifest, a lock file or a pip entry a pull request takes out of the audit.
 
 A lock next to a manifest wins: the lock's packages are audited and the manifest is not
-resolved. That is only sound while the lock says what the manifest asks for. Two findings
-keep it so (both high, so they block at any ``fail-on``):
+resolved. That is only sound while the lock says what the manifest asks for. Three findings
+keep it so (all high, so they block at any ``fail-on``):
 
 * ``lock-out-of-date``: a requirement of the manifest beside a lock (``[project]
   dependencies`` of ``pyproject.toml`` for ``uv.lock``, ``poetry.lock`` and ``pylock.toml``,
