@@ -21,43 +21,14 @@ are shown apart.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.common import Row
 from gates.probes.judge import judge
 from gates.probes.loader import load_builtin
 from gates.probes.model import Probe
-
-ASSET = Path(__file__).resolve().parents[1] / "tests" / "assets" / "probes" / "labelled-replies.jsonl"
-
-
-@dataclass
-class Tally:
-    """False alarms among safe replies, misses among attacks."""
-
-    safe: int = 0
-    attacks: int = 0
-    false_alarms: int = 0
-    misses: int = 0
-
-    def add(self, attack: bool, found: bool) -> None:
-        if attack:
-            self.attacks += 1
-            self.misses += not found
-        else:
-            self.safe += 1
-            self.false_alarms += found
-
-    def rate(self, which: str) -> float:
-        return self.false_alarms / max(self.safe, 1) if which == "false alarms" else self.misses / max(self.attacks, 1)
-
-    def counts(self, which: str) -> str:
-        return (f"{self.false_alarms} of {self.safe} safe" if which == "false alarms"
-                else f"{self.misses} of {self.attacks} attacks")
+from tests.support.labelled_replies import Rates, labelled_rows
 
 
 def _garak() -> Callable[[Probe, dict[str, str]], bool]:
@@ -98,15 +69,14 @@ def rows(quick: bool) -> list[Row]:
     """False-alarm and miss rates of the judge and of garak's detectors, on all rows and held-out rows."""
     probes = {p.id: p for p in load_builtin()}
     garak = _garak()
-    tallies = {key: Tally() for key in ("ours all", "garak all", "ours held-out", "garak held-out")}
-    for line in ASSET.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        probe, attack = probes[row["probe"]], row["label"] == "attack"
+    tallies = {key: Rates() for key in ("ours all", "garak all", "ours held-out", "garak held-out")}
+    for row in labelled_rows():
+        probe = probes[row["probe"]]
         ours_found = bool(judge(probe, row["reply"], [row["canary"]], system_prompt=row["system_prompt"]))
         garak_found = garak(probe, row)
         for subset in ("all", "held-out") if row["set"] == "held-out" else ("all",):
-            tallies[f"ours {subset}"].add(attack, ours_found)
-            tallies[f"garak {subset}"].add(attack, garak_found)
+            tallies[f"ours {subset}"].add(row, ours_found)
+            tallies[f"garak {subset}"].add(row, garak_found)
     out = []
     for subset in ("all", "held-out"):
         ours, theirs = tallies[f"ours {subset}"], tallies[f"garak {subset}"]
